@@ -1,0 +1,54 @@
+"""cbc_teach: a teaching toolkit for the complete blood count.
+
+The map of the package:
+
+- :class:`CBC`, :func:`parse_count`: the count itself (``cbc.py``, ``units.py``).
+- :func:`classify`, :func:`classify_many`: WBC status, neutropenia severity, CTCAE grades and
+  findings against a population's reference intervals (``classify.py``, ``reference.py``).
+- :class:`History`, :func:`vocabulary`, :func:`likely_causes`: the patient's history and the
+  ranked likely causes (``history.py``, ``causes.py``).
+- :func:`triage`: how urgent a count is, with febrile neutropenia (``triage.py``).
+- ``cbc_teach.simulate``: healthy cohorts, simulated patients, counts over time.
+- ``cbc_teach.widgets``: the interactive explorers for notebooks (imports ipywidgets).
+- ``cbc_teach.exercises`` and ``cbc_teach.grading``: graded exercises; ``cbc-teach`` CLI.
+
+Every clinical number comes from a data file in ``cbc_teach/data/`` with its source.
+
+>>> classify(CBC("2,800/uL", neutrophils="900/uL")).summary()
+'WBC 2.8 x10^9/L: low. ANC 0.9 x10^9/L: moderate neutropenia. Findings: leukopenia, neutropenia.'
+"""
+
+from .cbc import CBC
+from .classify import Classification, classify, classify_many
+from .errors import (
+    CBCTeachError,
+    InvalidCountError,
+    InvalidDifferentialError,
+    InvalidParameterError,
+    MissingAgeError,
+    UnknownNameError,
+    UnknownPopulationError,
+    UnknownTermError,
+)
+from .reference import populations, reference_interval
+from .units import parse_count
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CBC",
+    "CBCTeachError",
+    "Classification",
+    "InvalidCountError",
+    "InvalidDifferentialError",
+    "InvalidParameterError",
+    "MissingAgeError",
+    "UnknownNameError",
+    "UnknownPopulationError",
+    "UnknownTermError",
+    "classify",
+    "classify_many",
+    "parse_count",
+    "populations",
+    "reference_interval",
+]
