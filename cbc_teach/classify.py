@@ -374,11 +374,12 @@ def classify(
         name, analyte, rule = row["finding"], row["analyte"], row["rule"]
         if analyte is None or values[analyte] is None:
             continue
-        if rule == "below_low" and status[analyte] == "low":
-            findings.add(name)
-        elif rule == "above_high" and status[analyte] == "high":
-            findings.add(name)
-        elif rule.startswith("below:") and values[analyte] < float(rule.split(":")[1]):
+        hit = (
+            (rule == "below_low" and status[analyte] == "low")
+            or (rule == "above_high" and status[analyte] == "high")
+            or (rule.startswith("below:") and values[analyte] < float(rule.split(":")[1]))
+        )
+        if hit:
             findings.add(name)
     low_lines = _low_lines(findings)
     for row in _findings_table():

@@ -198,8 +198,7 @@ def check_value(name: str, value: object, *, analyte: str | None = None) -> floa
                 f" Did you enter {limits['alt_unit']}? {_fmt(number)} {limits['alt_unit']} is "
                 f"{_fmt(number / factor)} {unit}."
             )
-        elif analyte == "temperature_c" or name == "temperature_c":
-            if number > hi:
-                text += f" Did you enter degrees F? {_fmt(number)} F is {_fmt(round((number - 32) * 5 / 9, 1))} C."
+        elif (analyte or name) == "temperature_c" and number > hi:
+            text += f" Did you enter degrees F? {_fmt(number)} F is {_fmt(round((number - 32) * 5 / 9, 1))} C."
         raise InvalidCountError(text)
     return number
