@@ -18,6 +18,14 @@ Every clinical number comes from a data file in ``cbc_teach/data/`` with its sou
 'WBC 2.8 x10^9/L: low. ANC 0.9 x10^9/L: moderate neutropenia. Findings: leukopenia, neutropenia.'
 """
 
+from .causes import (
+    CauseScore,
+    LikelyCauses,
+    known_causes,
+    likely_causes,
+    next_tests,
+    test_catalogue,
+)
 from .cbc import CBC
 from .classify import Classification, classify, classify_many
 from .errors import (
@@ -30,7 +38,9 @@ from .errors import (
     UnknownPopulationError,
     UnknownTermError,
 )
+from .history import History, vocabulary
 from .reference import populations, reference_interval
+from .triage import Triage, triage
 from .units import parse_count
 
 __version__ = "0.1.0"
@@ -38,17 +48,27 @@ __version__ = "0.1.0"
 __all__ = [
     "CBC",
     "CBCTeachError",
+    "CauseScore",
     "Classification",
+    "History",
     "InvalidCountError",
     "InvalidDifferentialError",
     "InvalidParameterError",
+    "LikelyCauses",
     "MissingAgeError",
+    "Triage",
     "UnknownNameError",
     "UnknownPopulationError",
     "UnknownTermError",
     "classify",
     "classify_many",
+    "known_causes",
+    "likely_causes",
+    "next_tests",
     "parse_count",
     "populations",
     "reference_interval",
+    "test_catalogue",
+    "triage",
+    "vocabulary",
 ]
