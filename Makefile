@@ -42,7 +42,7 @@ lab: $(VENV)/.lab-installed
 test: $(VENV)/.test-installed browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -p no:cacheprovider --doctest-modules cbc_teach tests
-	$(PYTEST_NB) notebooks exercises
+	$(PYTEST_NB) notebooks exercises app
 
 # --- developers ------------------------------------------------------------------------------
 lint: $(VENV)/.test-installed
@@ -52,10 +52,10 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/run.py
 
 notebooks: $(VENV)/.test-installed
-	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb exercises/*.ipynb
+	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb exercises/*.ipynb app/*.ipynb
 
 app: $(VENV)/.test-installed
-	$(BIN)/voila --no-browser notebooks/app.ipynb
+	$(BIN)/voila app/explorers.ipynb
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

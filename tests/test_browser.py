@@ -1,0 +1,192 @@
+"""Real-browser tests: Playwright drives Debian's Chromium against JupyterLab and Voila.
+
+They open a course notebook, run it, move the WBC slider and see the classification change,
+tick a history item in the CaseExplorer and see the top cause change, and do the same in the
+Voila app. Every server and kernel they start is stopped. On failure a screenshot is saved in
+`browser-screenshots/` at the top of the repository.
+
+Without Chromium the tests skip with the reason, except under CI=true, where a missing browser
+fails the run (`make test` installs Chromium with apt when it can).
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import shutil
+import time
+
+import pytest
+
+from browser_support import CHROMIUM_ARGS, Server, chromium_executable, wait_gone
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "browser-screenshots"
+CBC_NOTEBOOK = "03_leukopenia_and_neutropenia.ipynb"
+CASE_NOTEBOOK = "04_causes.ipynb"
+APP_NOTEBOOK = "explorers.ipynb"  # app/explorers.ipynb, the Voila dashboard
+TIMEOUT = 90_000  # ms: first kernel start and widget rendering on a busy 2-core machine
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium under Playwright (never a downloaded browser)."""
+    path = chromium_executable()
+    if path is None:
+        reason = ("Chromium is not installed: `make test` installs Debian's chromium with apt when "
+                  "it runs as root or with sudo")
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; under CI=true a missing browser is a failure.")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A copy of the course, so that JupyterLab's autosave can never alter the real notebooks."""
+    root = tmp_path_factory.mktemp("course")
+    for notebook in [*(ROOT / "notebooks").glob("*.ipynb"), ROOT / "app" / APP_NOTEBOOK]:
+        shutil.copy2(notebook, root / notebook.name)
+    return root
+
+
+def _serve(kind, course, tmp_path_factory, notebook=None):
+    home = tmp_path_factory.mktemp(f"{kind}-home")
+    server = Server(kind, course, home, notebook)
+    started = time.perf_counter()
+    try:
+        server.wait_ready()
+    except Exception:
+        server.stop()
+        raise
+    server.startup_seconds = time.perf_counter() - started
+    return server, home
+
+
+@pytest.fixture(scope="module")
+def lab(course, tmp_path_factory):
+    """JupyterLab on a free loopback port; stopped with its kernels at the end."""
+    server, home = _serve("lab", course, tmp_path_factory)
+    yield server
+    server.stop()
+    assert wait_gone(str(home)) == [], "a kernel or server outlived the test"
+
+
+@pytest.fixture(scope="module")
+def voila(course, tmp_path_factory):
+    """Voila serving the explorers' app notebook."""
+    server, home = _serve("voila", course, tmp_path_factory, APP_NOTEBOOK)
+    yield server
+    server.stop()
+    assert wait_gone(str(home)) == [], "a kernel or server outlived the test"
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser page; a screenshot is kept when the test fails."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        SHOTS.mkdir(exist_ok=True)
+        path = SHOTS / f"{request.node.name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot saved: {path}")
+    context.close()
+
+
+def _open_and_run(page, lab, notebook):
+    page.goto(f"{lab.url}/lab/tree/{notebook}?reset")
+    page.wait_for_selector(".jp-NotebookPanel:visible")
+    page.wait_for_selector(".jp-StatusBar-Widget:has-text('Idle')")
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
+    page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+    return page.locator(".jp-NotebookPanel:visible")
+
+
+def _slider(scope, label):
+    """The slider widget whose visible label starts with ``label``."""
+    return scope.locator(".widget-slider", has=scope.page.locator("label", has_text=re.compile("^" + re.escape(label))))
+
+
+def _press(handle, key, times):
+    handle.focus()
+    for _ in range(times):
+        handle.press(key)
+
+
+def _wait_for_text(locator, predicate, what):
+    """Poll a locator's text until ``predicate`` holds (case-sensitive, unlike has_text)."""
+    deadline = time.monotonic() + TIMEOUT / 1000
+    text = locator.inner_text()
+    while not predicate(text) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        text = locator.inner_text()
+    assert predicate(text), f"{what}; last text: {text[:500]}"
+    return text
+
+
+STATUS_MARKER = "Compared with the reference intervals"  # the CBC explorer's status panel
+
+
+def _move_wbc_and_check(scope):
+    slider = _slider(scope, "WBC").first
+    slider.wait_for()
+    status = scope.locator(".widget-html-content", has_text=STATUS_MARKER).first
+    status.wait_for()
+    before = _wait_for_text(status, lambda t: "NORMAL" in t, "the default count is not normal")
+    _press(slider.locator(".noUi-handle"), "End", 1)  # WBC to its maximum: above every limit
+    after = _wait_for_text(status, lambda t: "HIGH" in t, "moving the WBC slider changed nothing")
+    assert after != before
+
+
+def _top_cause(text):
+    """The first cause line of the causes panel."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[1] if len(lines) > 1 else ""
+
+
+def _tick_and_check_top_cause(scope):
+    causes = scope.locator(".cbct-causes").first
+    causes.wait_for()
+    first = _wait_for_text(causes, lambda t: "Likely causes" in t, "no ranked causes shown")
+    conditions = scope.locator(
+        ".widget-select-multiple", has=scope.page.locator("label", has_text="Conditions")
+    ).first.locator("select")
+    labels = conditions.locator("option").all_inner_texts()
+    lupus = next(label for label in labels if "lupus" in label.lower())
+    conditions.select_option(label=lupus)
+    now = _wait_for_text(causes, lambda t: _top_cause(t) != _top_cause(first),
+                         "ticking a history item did not change the top cause")
+    return first, now
+
+
+def test_jupyterlab_runs_a_course_notebook_and_the_wbc_slider_updates_the_classification(page, lab):
+    """In JupyterLab, running the notebook shows the CBC explorer; moving the WBC slider with the
+    keyboard changes the classification from NORMAL to HIGH."""
+    scope = _open_and_run(page, lab, CBC_NOTEBOOK)
+    _move_wbc_and_check(scope)
+
+
+def test_jupyterlab_ticking_a_history_item_changes_the_top_cause(page, lab):
+    """In JupyterLab's CaseExplorer, selecting lupus in the history reorders the likely causes."""
+    scope = _open_and_run(page, lab, CASE_NOTEBOOK)
+    first, now = _tick_and_check_top_cause(scope)
+    assert "lupus" in now.lower()
+
+
+def test_voila_app_renders_and_updates(page, voila):
+    """The Voila dashboard renders the explorers and updates when the WBC slider moves."""
+    page.goto(voila.url)
+    scope = page.locator("body")
+    _move_wbc_and_check(scope)
