@@ -7,6 +7,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# JupyterLab refuses to start as root without this flag (containers, CI machines).
+LAB_FLAGS := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 SANITIZE := tests/nbval_sanitize.cfg
 PYTEST_NB := $(BIN)/python -m pytest --nbval --nbval-sanitize-with $(SANITIZE) --nbval-cell-timeout=300 -p no:cacheprovider
 
@@ -37,7 +39,7 @@ browser-deps:
 
 # --- the two commands ------------------------------------------------------------------------
 lab: $(VENV)/.lab-installed
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00_start_here.ipynb
 
 test: $(VENV)/.test-installed browser-deps
 	$(BIN)/ruff check .
