@@ -214,7 +214,7 @@ def triage(cbc: CBC, history: History | None = None, *, population: str = "adult
     elif (anc < neut_rule["expected_to_fall_anc_below"] and days is not None
           and days <= neut_rule["chemotherapy_within_days"]):
         expected = True
-        neut_text = (f"ANC {anc:g} x10^9/L, below {neut_rule['expected_to_fall_anc_below']:g} "
+        neut_text = (f"ANC {anc:g} x10^9/L (below {neut_rule['expected_to_fall_anc_below']:g}) "
                      f"{days:g} days after chemotherapy, so expected to fall below "
                      f"{neut_rule['anc_below']:g} (chemotherapy within "
                      f"{neut_rule['chemotherapy_within_days']:g} days)")
