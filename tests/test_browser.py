@@ -18,7 +18,6 @@ import shutil
 import time
 
 import pytest
-
 from browser_support import CHROMIUM_ARGS, Server, chromium_executable, wait_gone
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
