@@ -1,0 +1,47 @@
+"""Interactive explorers for notebooks (ipywidgets).
+
+Each explorer is an ipywidgets ``VBox``: display it (make it the last expression of a cell, or
+``display(explorer)``), move its controls, and read what it shows. From Python, set a
+control's value and read ``.state``; both update at once:
+
+>>> from cbc_teach.widgets import CBCExplorer
+>>> explorer = CBCExplorer()
+>>> explorer.controls["neutrophils"].value = 1.2
+>>> explorer.state.classification.anc_severity
+'mild'
+
+- :class:`CBCExplorer`: the count, the differential (absolute or percent), population and age.
+- :class:`CaseExplorer`: the count plus the history; likely causes, next tests and triage.
+- :class:`TimeCourseExplorer`: the ANC after chemotherapy, with and without G-CSF.
+- :class:`PopulationExplorer`: healthy populations against one cut-off.
+
+The logic behind each display is a pure function in :mod:`cbc_teach.widgets.viewmodels`
+(no ipywidgets needed); the explorers import ipywidgets only when first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = ["CBCExplorer", "CaseExplorer", "PopulationExplorer", "TimeCourseExplorer"]
+
+# Explorer name -> module: each is imported on first use, so that importing the pure
+# ``cbc_teach.widgets.viewmodels`` does not import ipywidgets.
+_MODULES = {
+    "CBCExplorer": "cbc_explorer",
+    "CaseExplorer": "case_explorer",
+    "PopulationExplorer": "population_explorer",
+    "TimeCourseExplorer": "timecourse_explorer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        module = importlib.import_module(f"{__name__}.{_MODULES[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,299 @@
+"""What the explorers share: labelled controls and the :class:`Explorer` base class.
+
+An explorer is a ``VBox`` holding its controls and a few ``HTML`` display widgets. Every
+control's ``value`` is observed; a change calls :meth:`Explorer.refresh`, which runs the
+explorer's pure view-model function on the current control values and writes the rendered
+HTML into the display widgets. Nothing is printed, and everything happens synchronously, so
+setting ``explorer.controls["wbc"].value = 2.8`` from Python updates ``explorer.state`` and
+the display before the next line runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..errors import InvalidParameterError, unknown_name_message
+
+__all__ = [
+    "STYLE",
+    "Explorer",
+    "button",
+    "checkbox",
+    "dropdown",
+    "float_slider",
+    "fit_range",
+    "float_text",
+    "heading",
+    "html_to_text",
+    "int_slider",
+    "multi_select",
+    "on_click",
+]
+
+#: Descriptions keep their full width (never truncated).
+STYLE = {"description_width": "initial"}
+
+
+def _layout(width: str = "96%") -> widgets.Layout:
+    return widgets.Layout(width=width, max_width="420px")
+
+
+def float_slider(description: str, tooltip: str, *, value: float, min: float, max: float,
+                 step: float, readout_format: str = ".2f",
+                 continuous_update: bool = True) -> widgets.FloatSlider:
+    """A labelled float slider (arrow keys move it; its number can be typed over)."""
+    return widgets.FloatSlider(
+        value=value, min=min, max=max, step=step, description=description, tooltip=tooltip,
+        readout_format=readout_format, continuous_update=continuous_update, style=STYLE,
+        layout=_layout(),
+    )
+
+
+def int_slider(description: str, tooltip: str, *, value: int, min: int, max: int,
+               step: int = 1, continuous_update: bool = False) -> widgets.IntSlider:
+    """A labelled integer slider."""
+    return widgets.IntSlider(
+        value=value, min=min, max=max, step=step, description=description, tooltip=tooltip,
+        continuous_update=continuous_update, style=STYLE, layout=_layout(),
+    )
+
+
+def float_text(description: str, tooltip: str, *, value: float, min: float, max: float,
+               step: float) -> widgets.BoundedFloatText:
+    """A labelled number box (type a value; arrow keys step it)."""
+    return widgets.BoundedFloatText(
+        value=value, min=min, max=max, step=step, description=description, tooltip=tooltip,
+        style=STYLE, layout=_layout("260px"),
+    )
+
+
+def dropdown(description: str, tooltip: str, options: list[tuple[str, Any]],
+             value: Any) -> widgets.Dropdown:
+    """A labelled drop-down list of (label, value) options."""
+    return widgets.Dropdown(options=options, value=value, description=description,
+                            tooltip=tooltip, style=STYLE, layout=_layout())
+
+
+def checkbox(description: str, tooltip: str, value: bool) -> widgets.Checkbox:
+    """A labelled check box (the label is clickable; space toggles it)."""
+    return widgets.Checkbox(value=value, description=description, tooltip=tooltip,
+                            indent=False, style=STYLE, layout=_layout())
+
+
+def multi_select(description: str, tooltip: str, options: list[tuple[str, str]],
+                 rows: int = 6) -> widgets.SelectMultiple:
+    """A labelled multiple-choice list whose value is a tuple of canonical terms.
+
+    Keyboard: arrows move, Ctrl/Cmd+click or Shift+arrows select several.
+    """
+    return widgets.SelectMultiple(options=options, value=(), rows=rows,
+                                  description=description, tooltip=tooltip, style=STYLE,
+                                  layout=_layout())
+
+
+def button(description: str, tooltip: str, icon: str = "") -> widgets.Button:
+    """A labelled button (Enter or space presses it when focused)."""
+    return widgets.Button(description=description, tooltip=tooltip, icon=icon,
+                          layout=widgets.Layout(width="auto"))
+
+
+def heading(text: str) -> widgets.HTML:
+    """A small bold heading between groups of controls."""
+    return widgets.HTML(f'<b style="font-size:13px">{html.escape(text)}</b>')
+
+
+def fit_range(control: widgets.Widget, value: Any) -> None:
+    """Widen a slider's or number box's range so that ``value`` is not silently clipped.
+
+    (ipywidgets clips a value outside ``min``..``max``; a loaded case may hold a WBC of 80.)
+    """
+    if not hasattr(control, "max") or isinstance(value, bool):
+        return
+    if isinstance(value, (int, float)) and not isinstance(control, widgets.SelectMultiple):
+        if value > control.max:
+            control.max = value
+        if value < control.min:
+            control.min = value
+
+
+_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+_CELL = re.compile(r"</?(?:td|th)\b[^>]*>")
+_TAG = re.compile(r"<[^>]+>")
+_BLOCK = re.compile(r"</?(?:div|p|tr|li|ul|table|details|summary|pre|h\d)\b[^>]*>|<br\s*/?>")
+
+
+def html_to_text(markup: str) -> str:
+    """The readable text of the explorers' HTML (drawings left out), one line per block.
+
+    >>> html_to_text("<div><b>WBC</b> 2.8 &amp; <i>low</i>.</div><tr><td>a</td><td>b</td></tr>")
+    'WBC 2.8 & low.\\na b'
+    """
+    text = _SVG.sub("", markup)
+    text = _BLOCK.sub("\n", text)
+    text = _CELL.sub(" ", text)
+    text = _TAG.sub("", text)
+    text = html.unescape(text)
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+class Explorer(widgets.VBox):
+    """Base of the explorers: controls, display areas, ``.state`` and synchronous updates.
+
+    Subclasses provide ``_compute(values) -> view`` (a pure view-model function whose result
+    has an ``error`` attribute and a ``with_error(message)`` method) and
+    ``_render(view) -> dict`` (HTML per display area), and may override ``_react(change)`` to
+    adjust other controls when one changes (it runs even while updates are held).
+    """
+
+    def __init__(self, *, title: str, intro: str, controls: Mapping[str, widgets.ValueWidget],
+                 control_panel: widgets.Widget, outputs: Mapping[str, widgets.HTML],
+                 output_panel: widgets.Widget | None = None, **kwargs: Any) -> None:
+        self.controls: dict[str, widgets.ValueWidget] = dict(controls)
+        self.outputs: dict[str, widgets.HTML] = dict(outputs)
+        self.state: Any = None
+        self._last_valid: Any = None
+        self._holding = 0
+        self._start = {name: w.value for name, w in self.controls.items()}
+        self._start_ranges = {name: (w.min, w.max) for name, w in self.controls.items()
+                              if hasattr(w, "max") and not isinstance(w, widgets.SelectMultiple)}
+        header = widgets.HTML(
+            f'<div style="font-family:sans-serif"><b style="font-size:15px">{html.escape(title)}'
+            f'</b><div style="font-size:12px">{html.escape(intro)}</div></div>'
+        )
+        display = output_panel or widgets.VBox(list(self.outputs.values()))
+        display.layout = widgets.Layout(flex="1 1 520px", min_width="320px")
+        control_panel.layout = widgets.Layout(flex="0 1 420px", min_width="300px",
+                                              padding="0 12px 0 0")
+        body = widgets.Box([control_panel, display],
+                           layout=widgets.Layout(display="flex", flex_flow="row wrap",
+                                                 align_items="flex-start", width="100%"))
+        super().__init__([header, body], **kwargs)
+        self.add_class("cbc-teach-explorer")
+        for control in self.controls.values():
+            control.observe(self._on_value_change, names="value")
+
+    # --- values ---------------------------------------------------------------------------
+    def control_values(self) -> dict[str, Any]:
+        """The current value of every control, by name."""
+        return {name: w.value for name, w in self.controls.items()}
+
+    @contextlib.contextmanager
+    def hold_updates(self, *, refresh: bool = True) -> Iterator[None]:
+        """Change several controls, then update once (at the end, if ``refresh``)."""
+        self._holding += 1
+        try:
+            yield
+        finally:
+            self._holding -= 1
+        if refresh and not self._holding:
+            self.refresh()
+
+    def set_values(self, **values: Any) -> None:
+        """Set several controls at once and update once.
+
+        >>> from cbc_teach.widgets import CBCExplorer
+        >>> ex = CBCExplorer()
+        >>> ex.set_values(wbc=2.8, neutrophils=0.9, lymphocytes=1.5, monocytes=0.3,
+        ...               eosinophils=0.08, basophils=0.02)
+        >>> ex.state.classification.anc_severity
+        'moderate'
+        """
+        unknown = [name for name in values if name not in self.controls]
+        if unknown:
+            raise InvalidParameterError(unknown_name_message("control", unknown[0],
+                                                             self.controls))
+        with self.hold_updates():
+            for name in self._set_order(values):
+                control = self.controls[name]
+                fit_range(control, values[name])
+                control.value = values[name]
+
+    def _set_order(self, values: Mapping[str, Any]) -> list[str]:
+        return list(values)
+
+    def reset(self, _button: object = None) -> None:
+        """Bring every control back to its starting value (a healthy adult by default)."""
+        with self.hold_updates():
+            self.set_values(**self._start)
+            for name, (low, high) in self._start_ranges.items():
+                control = self.controls[name]
+                if low <= control.value <= high:  # ranges widened for a loaded case
+                    control.min, control.max = low, high
+
+    # --- updating -------------------------------------------------------------------------
+    def _on_value_change(self, change: dict) -> None:
+        self._react(change)
+        if not self._holding:
+            self.refresh()
+
+    def _react(self, change: dict) -> None:
+        """Adjust other controls when one changes (subclasses); runs even when held."""
+
+    def _compute(self, values: dict[str, Any]) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _render(self, view: Any) -> dict[str, str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def refresh(self) -> None:
+        """Recompute the view model from the controls and redraw the display.
+
+        Never raises: a problem becomes a friendly message in the display and in
+        ``.state.error``, and the last valid result stays shown.
+        """
+        values = self.control_values()
+        try:
+            view = self._compute(values)
+        except Exception as exc:  # noqa: BLE001 - a widget callback must never raise
+            view = None
+            error = f"Something went wrong ({type(exc).__name__}): {exc}"
+        else:
+            error = view.error
+        if error is None:
+            self._last_valid = view
+            state = view
+        elif self._last_valid is not None:
+            state = self._last_valid.with_error(error)
+        else:
+            state = view if view is not None else self._empty_view(values, error)
+        self.state = state
+        for name, markup in self._render(state).items():
+            if self.outputs[name].value != markup:
+                self.outputs[name].value = markup
+
+    def _empty_view(self, values: dict[str, Any], error: str) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    # --- reading --------------------------------------------------------------------------
+    def displayed_text(self) -> str:
+        """The text the display shows now (drawings left out): what a student reads."""
+        return "\n".join(html_to_text(w.value) for w in self.outputs.values() if w.value)
+
+    def _repr_summary(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        # Deterministic (no model ids, no addresses): the current result in one line.
+        return f"{type(self).__name__}({self._repr_summary()})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
+        # The text/plain a notebook stores (and nbval compares) is fixed: it never depends on
+        # the state, the data files or the model id. Front ends with ipywidgets show the
+        # widget instead; static viewers (GitHub, nbconvert) show this line.
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/plain"] = (f"{type(self).__name__}: an interactive explorer "
+                                    "(run the notebook with ipywidgets to use it)")
+        return bundle
+
+
+def on_click(widget: widgets.Button, callback: Callable[[], None]) -> None:
+    """Run ``callback`` when the button is pressed (mouse, Enter or space)."""
+    widget.on_click(lambda _b: callback())

@@ -1,0 +1,921 @@
+"""View models: pure functions from the explorers' control values to what they display.
+
+Nothing here imports ipywidgets or matplotlib; each explorer is a thin view that collects its
+controls' values, calls one of these functions and puts the result into HTML widgets. That
+makes the logic testable without a notebook:
+
+>>> view = cbc_view(wbc=2.8, neutrophils=0.9, lymphocytes=1.5, monocytes=0.3,
+...                 eosinophils=0.08, basophils=0.02)
+>>> view.classification.anc_severity
+'moderate'
+>>> view.wbc_badge.text
+'WBC 2.8 x10^9/L: ▼ LOW (below 3.5)'
+
+A combination that cannot be a blood count gives a view with an ``error`` and no results (an
+explorer then keeps showing its last valid result, with the message):
+
+>>> print(cbc_view(wbc=2.0).error)  # the default differential adds up to 6.5
+The differential adds up to 6.5 x10^9/L (...), more than the 'wbc' of 2 x10^9/L (...).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from .._data import read_csv
+from ..cbc import CBC
+from ..classify import FINDINGS, Classification, classify
+from ..errors import CBCTeachError, InvalidParameterError, unknown_name_message
+from ..reference import POPULATION_LABELS, populations, reference_interval
+
+__all__ = [
+    "Badge",
+    "CASE_DEFAULTS",
+    "CAUSES_SHOWN",
+    "CBCView",
+    "CBC_DEFAULTS",
+    "CHILD_REFERENCE_AGE",
+    "CaseView",
+    "CauseRow",
+    "CourseRow",
+    "DIFFERENTIAL_CONTROLS",
+    "HISTORY_FIELDS",
+    "POPULATION_ANALYTES",
+    "POPULATION_DEFAULTS",
+    "POPULATION_SAMPLE",
+    "POPULATION_SEED",
+    "PopulationRow",
+    "PopulationView",
+    "RangeBar",
+    "TIMECOURSE_DEFAULTS",
+    "TimeCourseView",
+    "case_view",
+    "cbc_from_values",
+    "cbc_view",
+    "convert_differential",
+    "history_from_values",
+    "population_label",
+    "population_view",
+    "reference_low",
+    "severity_bands",
+    "status_symbol",
+    "timecourse_view",
+]
+
+#: The differential's controls, in the order a laboratory report lists them.
+DIFFERENTIAL_CONTROLS = ("neutrophils", "bands", "lymphocytes", "monocytes", "eosinophils",
+                         "basophils")
+
+#: A healthy adult: what the explorers start from and what "reset" brings back. The
+#: differential adds up to the WBC (3.8 + 0 + 2.0 + 0.45 + 0.2 + 0.05 = 6.5), every value well
+#: inside the adult reference intervals of ``data/reference_intervals.csv``.
+CBC_DEFAULTS: Mapping[str, Any] = MappingProxyType({
+    "mode": "absolute",
+    "wbc": 6.5,
+    "neutrophils": 3.8,
+    "bands": 0.0,
+    "lymphocytes": 2.0,
+    "monocytes": 0.45,
+    "eosinophils": 0.2,
+    "basophils": 0.05,
+    "red_cells_and_platelets": True,
+    "hemoglobin": 14.0,
+    "mcv": 90.0,
+    "platelets": 250.0,
+    "population": "adult",
+    "age_years": 40.0,
+    "sex": "not_given",
+})
+
+_MODES = ("absolute", "percent")
+#: Rounding allowed on a lab report's differential: percentages add up to 100 +/- 2 (the same
+#: tolerance as :meth:`CBC.from_percentages`).
+_PERCENT_TOLERANCE = 2.0
+_SEXES = ("not_given", "female", "male")
+
+_LABELS = {
+    "wbc": "WBC",
+    "neutrophils": "ANC (neutrophils + bands)",
+    "lymphocytes": "Lymphocytes",
+    "monocytes": "Monocytes",
+    "eosinophils": "Eosinophils",
+    "basophils": "Basophils",
+    "hemoglobin": "Hemoglobin",
+    "mcv": "MCV",
+    "platelets": "Platelets",
+}
+_CTCAE_LABELS = {
+    "wbc_decreased": "White blood cell decreased",
+    "neutrophil_count_decreased": "Neutrophil count decreased",
+    "lymphocyte_count_decreased": "Lymphocyte count decreased",
+}
+_GRADE_WORDS = {0: "not decreased", 1: "mild", 2: "moderate", 3: "severe", 4: "life-threatening"}
+
+#: Symbols shown next to every status, so that colour is never the only signal.
+_STATUS_SYMBOLS = {
+    "low": "▼",
+    "normal": "✓",
+    "high": "▲",
+    "not assessed": "–",
+    "none": "✓",
+    "mild": "▼",
+    "moderate": "▼▼",
+    "severe": "▼▼▼",
+}
+
+
+def status_symbol(status: str) -> str:
+    """The symbol shown beside a status word (colour is never the only signal).
+
+    >>> status_symbol("low"), status_symbol("severe")
+    ('▼', '▼▼▼')
+    """
+    return _STATUS_SYMBOLS.get(status, "•")
+
+
+def population_label(population: str) -> str:
+    """A population's name as a student reads it.
+
+    >>> population_label("duffy_null")
+    'adults with the Duffy-null phenotype'
+    """
+    return POPULATION_LABELS.get(population, population.replace("_", " "))
+
+
+@functools.cache
+def severity_bands() -> tuple[dict, ...]:
+    """The neutropenia severity bands of ``data/severity.csv`` (ANC, x10^9/L), mildest first.
+
+    Each band is a dict with ``grade``, ``lower``, ``upper`` (``-inf``/``inf`` when open) and
+    ``source``; ``profound`` (a sub-band of ``severe``) is left out.
+
+    >>> [(b["grade"], b["upper"]) for b in severity_bands()]
+    [('mild', 1.5), ('moderate', 1.0), ('severe', 0.5)]
+    """
+    bands = []
+    for row in read_csv("severity.csv"):
+        if row["grade"] == "profound":
+            continue
+        bands.append({
+            "grade": row["grade"],
+            "lower": float(row["lower"]) if row["lower"] else -math.inf,
+            "upper": float(row["upper"]) if row["upper"] else math.inf,
+            "source": row["source"],
+        })
+    bands.sort(key=lambda b: -b["upper"])
+    return tuple(bands)
+
+
+@functools.cache
+def _profound_limit() -> float:
+    row = next(r for r in read_csv("severity.csv") if r["grade"] == "profound")
+    return float(row["upper"])
+
+
+def _band_upper(grade: str) -> float:
+    return next(b["upper"] for b in severity_bands() if b["grade"] == grade)
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A status shown as a coloured badge whose text also says it (symbol and word)."""
+
+    status: str  # "low", "normal", "high", "none", "mild", "moderate", "severe", "unknown"
+    text: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RangeBar:
+    """One count drawn against its reference interval.
+
+    ``axis_max`` is the right end of the drawn scale (the left end is 0); ``low``/``high`` are
+    None where the data file has no limit on that side.
+    """
+
+    analyte: str
+    label: str
+    value: float
+    unit: str
+    low: float | None
+    high: float | None
+    status: str
+    axis_max: float
+    interval_text: str
+    source: str
+    percent: float | None = None
+
+    @property
+    def symbol(self) -> str:
+        """The status symbol (▼, ✓, ▲ or –)."""
+        return status_symbol(self.status)
+
+
+@dataclass(frozen=True, eq=False)
+class CBCView:
+    """What the CBC explorer shows; ``classification`` is the :class:`Classification`.
+
+    When the control values are not a valid count, ``error`` holds a message and the result
+    fields are None (see :meth:`with_error` for keeping the last valid result on screen).
+    """
+
+    values: Mapping[str, Any]
+    cbc: CBC | None = None
+    classification: Classification | None = None
+    error: str | None = None
+    wbc_badge: Badge | None = None
+    anc_badge: Badge | None = None
+    ctcae: tuple[tuple[str, int, str], ...] = ()
+    bars: tuple[RangeBar, ...] = ()
+    findings: tuple[str, ...] = ()
+    remarks: tuple[str, ...] = ()
+    population_text: str = ""
+    summary: str = ""
+    explanation: str = ""
+    mode: str = "absolute"
+    notes: tuple[str, ...] = field(default=())
+
+    def with_error(self, message: str) -> CBCView:
+        """The same results with an error message added (the last valid result stays shown).
+
+        >>> cbc_view().with_error("Try again.").classification.wbc_status
+        'normal'
+        """
+        return dataclasses.replace(self, error=message)
+
+
+def _merged(defaults: Mapping[str, Any], values: Mapping[str, Any] | None,
+            overrides: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(defaults)
+    for source in (values or {}), overrides:
+        for name, value in source.items():
+            if name not in defaults:
+                raise InvalidParameterError(unknown_name_message("control", name, defaults))
+            merged[name] = value
+    return merged
+
+
+def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InvalidParameterError(
+            f"The {name!r} control must be one of {', '.join(map(repr, allowed))}; got {value!r}."
+        )
+
+
+def cbc_from_values(values: Mapping[str, Any]) -> CBC:
+    """Build the :class:`CBC` that a set of control values describes.
+
+    In ``"percent"`` mode the differential controls hold percentages of the WBC.
+
+    >>> cbc_from_values({**CBC_DEFAULTS, "mode": "percent", "wbc": 4.0, "neutrophils": 25,
+    ...                  "bands": 0, "lymphocytes": 60, "monocytes": 10, "eosinophils": 4,
+    ...                  "basophils": 1}).anc
+    1.0
+    """
+    _check_choice("mode", values["mode"], _MODES)
+    other = {}
+    if values.get("red_cells_and_platelets", True):
+        other = {name: values[name] for name in ("hemoglobin", "mcv", "platelets")}
+    parts = {name: values[name] for name in DIFFERENTIAL_CONTROLS}
+    if values["mode"] == "percent":
+        checked = CBC(values["wbc"])  # checks the WBC itself first
+        if sum(float(p) for p in parts.values()) > 100 + _PERCENT_TOLERANCE:
+            # from_percentages explains in percentages why this cannot be a differential
+            return CBC.from_percentages(values["wbc"], **parts, **other)
+        # Like absolute mode, a differential that does not add up to the whole WBC is allowed
+        # while the student moves one slider at a time; the view says what is missing.
+        parts = {name: round(checked.wbc * float(p) / 100, 10) for name, p in parts.items()}
+    return CBC(values["wbc"], **parts, **other)
+
+
+def convert_differential(values: Mapping[str, Any], to_mode: str) -> dict[str, float]:
+    """The differential controls' values in the other mode (absolute x10^9/L or percent).
+
+    Percentages are rounded to 0.1 and absolute counts to 0.01, the precision of the controls.
+
+    >>> convert_differential(CBC_DEFAULTS, "percent")["neutrophils"]
+    58.5
+    >>> convert_differential({**CBC_DEFAULTS, "mode": "percent", "neutrophils": 50.0},
+    ...                      "absolute")["neutrophils"]
+    3.25
+    """
+    _check_choice("mode", to_mode, _MODES)
+    wbc = float(values["wbc"])
+    parts = {name: float(values[name]) for name in DIFFERENTIAL_CONTROLS}
+    if values["mode"] == to_mode:
+        return parts
+    if to_mode == "percent":
+        return {name: round(100 * x / wbc, 1) if wbc > 0 else 0.0 for name, x in parts.items()}
+    return {name: round(wbc * x / 100, 2) for name, x in parts.items()}
+
+
+def _population_text(classification: Classification) -> str:
+    text = population_label(classification.population)
+    if classification.age_years is not None:
+        age = classification.age_years
+        text += f", age {age:g} years" if age >= 1 else f", age {age * 12:.1f} months"
+    if classification.sex:
+        text += f", {classification.sex}"
+    return text
+
+
+def _wbc_badge(c: Classification) -> Badge:
+    comp = next(comp for comp in c.comparisons if comp.analyte == "wbc")
+    iv = comp.interval
+    word = {"low": "LOW", "high": "HIGH", "normal": "NORMAL"}[c.wbc_status]
+    limit = ""
+    if iv is not None and c.wbc_status == "low":
+        limit = f" (below {iv.low:g})"
+    elif iv is not None and c.wbc_status == "high":
+        limit = f" (above {iv.high:g})"
+    elif iv is not None:
+        limit = f" (within {iv.text()})"
+    name = {"low": "leukopenia", "high": "leukocytosis", "normal": ""}[c.wbc_status]
+    return Badge(
+        status=c.wbc_status,
+        text=f"WBC {c.cbc.wbc:g} x10^9/L: {status_symbol(c.wbc_status)} {word}{limit}",
+        detail=name,
+    )
+
+
+def _anc_badge(c: Classification) -> Badge:
+    if c.anc is None:
+        return Badge(status="unknown", text="ANC unknown: enter the neutrophils")
+    severity = c.anc_severity
+    symbol = status_symbol(severity)
+    if severity == "none":
+        return Badge(status="none", text=f"ANC {c.anc:g} x10^9/L: {symbol} no neutropenia")
+    band = next(b for b in severity_bands() if b["grade"] == severity)
+    if band["lower"] == -math.inf:
+        rule = f"ANC < {band['upper']:g}"
+    else:
+        rule = f"{band['lower']:g} ≤ ANC < {band['upper']:g}"
+    detail = ""
+    if "profound_neutropenia" in c.findings:
+        detail = f"profound neutropenia (ANC < {_profound_limit():g})"
+    return Badge(
+        status=severity,
+        text=f"ANC {c.anc:g} x10^9/L: {symbol} {severity.upper()} neutropenia ({rule})",
+        detail=detail,
+    )
+
+
+def _axis_max(value: float, low: float | None, high: float | None) -> float:
+    top = max(value, high if high is not None else 0.0, (low or 0.0) * 2, 1e-9)
+    top *= 1.25
+    # A round number keeps the drawing steady while a slider moves within the interval.
+    magnitude = 10 ** math.floor(math.log10(top))
+    for step in (1, 2, 2.5, 5, 10):
+        if top <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude  # pragma: no cover - the loop always returns
+
+
+def _bars(c: Classification, mode: str) -> tuple[RangeBar, ...]:
+    percents = c.cbc.percentages() if mode == "percent" else {}
+    if mode == "percent" and c.cbc.bands:
+        percents["neutrophils"] = round(percents["neutrophils"] + percents["bands"], 1)
+    bars = []
+    for comp in c.comparisons:
+        iv = comp.interval
+        low = iv.low if iv is not None else None
+        high = iv.high if iv is not None else None
+        unit = iv.unit if iv is not None else ("g/dL" if comp.analyte == "hemoglobin"
+                                               else "fL" if comp.analyte == "mcv" else "x10^9/L")
+        bars.append(RangeBar(
+            analyte=comp.analyte,
+            label=_LABELS[comp.analyte],
+            value=comp.value,
+            unit=unit,
+            low=low,
+            high=high,
+            status=comp.status,
+            axis_max=_axis_max(comp.value, low, high),
+            interval_text=iv.text() if iv is not None else "no interval in the data file",
+            source=iv.source if iv is not None else "",
+            percent=percents.get(comp.analyte),
+        ))
+    return tuple(bars)
+
+
+def cbc_view(values: Mapping[str, Any] | None = None, /, **overrides: Any) -> CBCView:
+    """The CBC explorer's view model for a set of control values.
+
+    Control names are those of :data:`CBC_DEFAULTS`; missing ones take their default (a
+    healthy adult). An invalid count gives a view whose ``error`` explains it; an unknown
+    control name raises :class:`~cbc_teach.errors.InvalidParameterError`.
+
+    >>> v = cbc_view(population="duffy_null", wbc=3.2, neutrophils=1.3, lymphocytes=1.4,
+    ...              monocytes=0.3, eosinophils=0.15, basophils=0.05)
+    >>> v.anc_badge.text
+    'ANC 1.3 x10^9/L: ✓ no neutropenia'
+    >>> v.ctcae[1]
+    ('Neutrophil count decreased', 2, 'moderate')
+    >>> [(b.analyte, b.status, b.symbol) for b in v.bars][:2]
+    [('wbc', 'normal', '✓'), ('neutrophils', 'normal', '✓')]
+    """
+    values = _merged(CBC_DEFAULTS, values, overrides)
+    _check_choice("sex", values["sex"], _SEXES)
+    _check_choice("mode", values["mode"], _MODES)
+    try:
+        cbc = cbc_from_values(values)
+        classification = classify(
+            cbc,
+            population=values["population"],
+            age_years=values["age_years"],
+            sex=None if values["sex"] == "not_given" else values["sex"],
+        )
+    except (ValueError, CBCTeachError) as exc:
+        return CBCView(values=MappingProxyType(values), error=str(exc), mode=values["mode"])
+    c = classification
+    ctcae = tuple((_CTCAE_LABELS[term], grade, _GRADE_WORDS[grade])
+                  for term, grade in c.ctcae.items())
+    notes = []
+    accounted = sum(getattr(cbc, name) or 0.0 for name in DIFFERENTIAL_CONTROLS)
+    if cbc.wbc > 0 and accounted < cbc.wbc * (1 - _PERCENT_TOLERANCE / 100) - 1e-9:
+        share = 100 * accounted / cbc.wbc
+        notes.append(
+            f"The differential adds up to {accounted:.2f} of the {cbc.wbc:g} x10^9/L WBC "
+            f"({share:.1f} %, not 100 %): some white cells are not accounted for."
+        )
+    if values["mode"] == "percent":
+        notes.append(
+            "Reference intervals apply to absolute counts: the same percentage can be normal "
+            "with one WBC and low with another (absolute = WBC x percent / 100)."
+        )
+    return CBCView(
+        values=MappingProxyType(values),
+        cbc=cbc,
+        classification=c,
+        wbc_badge=_wbc_badge(c),
+        anc_badge=_anc_badge(c),
+        ctcae=ctcae,
+        bars=_bars(c, values["mode"]),
+        findings=tuple(sorted(c.findings, key=_finding_order)),
+        remarks=c.remarks,
+        population_text=_population_text(c),
+        summary=c.summary(),
+        explanation=c.explain(),
+        mode=values["mode"],
+        notes=tuple(notes),
+    )
+
+
+def _finding_order(name: str) -> int:
+    return FINDINGS.index(name) if name in FINDINGS else len(FINDINGS)
+
+
+# --- PopulationExplorer -----------------------------------------------------------------------
+
+#: How many healthy people are simulated per population, and with which seed (fixed, so the
+#: explorer shows the same people every time).
+POPULATION_SAMPLE = 20_000
+POPULATION_SEED = 2024
+#: Age used for the children's reference limit when a single limit is needed (children's
+#: neutrophil thresholds change in the first year; 10 years is in the widest band).
+CHILD_REFERENCE_AGE = 10.0
+
+#: The PopulationExplorer's starting values. ``lower_limit`` None means "the chosen
+#: population's own lower reference limit" (read from the data file when needed).
+POPULATION_DEFAULTS: Mapping[str, Any] = MappingProxyType({
+    "population": "adult",
+    "analyte": "neutrophils",
+    "lower_limit": None,
+})
+
+#: Analytes the PopulationExplorer can show: (label, histogram upper end, bin width).
+POPULATION_ANALYTES = {
+    "neutrophils": ("ANC (neutrophils)", 10.0, 0.2),
+    "wbc": ("WBC", 16.0, 0.25),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class PopulationRow:
+    """One simulated healthy population against the cut-off."""
+
+    population: str
+    label: str
+    n: int
+    n_below: int
+    reference_low: float | None
+    counts: tuple[int, ...]
+    edges: tuple[float, ...]
+    clipped: int
+
+    @property
+    def share(self) -> float:
+        """The share of these healthy people below the cut-off (0 to 1)."""
+        return self.n_below / self.n if self.n else 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class PopulationView:
+    """What the PopulationExplorer shows; ``shares`` maps each population to its share low."""
+
+    values: Mapping[str, Any]
+    rows: tuple[PopulationRow, ...] = ()
+    error: str | None = None
+    analyte: str = "neutrophils"
+    lower_limit: float | None = None
+    headline: str = ""
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Population -> share of its healthy people called low by the cut-off."""
+        return {row.population: row.share for row in self.rows}
+
+    @property
+    def chosen(self) -> PopulationRow | None:
+        """The row of the chosen population."""
+        wanted = self.values.get("population")
+        return next((row for row in self.rows if row.population == wanted), None)
+
+    def with_error(self, message: str) -> PopulationView:
+        """The same results with an error message added."""
+        return dataclasses.replace(self, error=message)
+
+
+def reference_low(analyte: str, population: str) -> float | None:
+    """A population's lower reference limit for ``analyte`` (children: at age 10).
+
+    >>> reference_low("neutrophils", "duffy_null")
+    1.2
+    """
+    age = CHILD_REFERENCE_AGE if population == "child" else None
+    iv = reference_interval(analyte, population, age)
+    return None if iv is None else iv.low
+
+
+@functools.cache
+def _healthy(population: str, analyte: str) -> tuple[Any, tuple[int, ...], tuple[float, ...], int]:
+    """Sorted simulated values, histogram counts and edges, and how many lie past the top."""
+    from ..simulate import cohort
+
+    people = cohort(POPULATION_SAMPLE, population=population, seed=POPULATION_SEED)
+    values = np.sort(people[analyte])
+    _label, top, width = POPULATION_ANALYTES[analyte]
+    edges = np.linspace(0.0, top, round(top / width) + 1)
+    counts, _ = np.histogram(np.minimum(values, top - width / 2), bins=edges)
+    clipped = int(np.sum(values >= top))
+    return values, tuple(int(c) for c in counts), tuple(round(float(e), 10) for e in edges), clipped
+
+
+def population_view(values: Mapping[str, Any] | None = None, /, **overrides: Any) -> PopulationView:
+    """The PopulationExplorer's view model: each healthy population against one cut-off.
+
+    Every simulated person is healthy, so each share below the cut-off is a share of false
+    alarms. The people are simulated once per population (``POPULATION_SAMPLE`` of them, seed
+    ``POPULATION_SEED``) and reused.
+
+    >>> v = population_view(lower_limit=1.5)
+    >>> v.shares["adult"] < 0.05 < v.shares["duffy_null"]
+    True
+    >>> print(v.headline)  # doctest: +ELLIPSIS
+    A lower limit of 1.5 x10^9/L calls ... % of healthy adults neutropenic (... of 20,000)...
+    """
+    values = _merged(POPULATION_DEFAULTS, values, overrides)
+    _check_choice("analyte", values["analyte"], tuple(POPULATION_ANALYTES))
+    _check_choice("population", values["population"], populations())
+    limit = values["lower_limit"]
+    if limit is None:
+        limit = reference_low(values["analyte"], values["population"])
+        values["lower_limit"] = limit
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 0 <= limit < 1000:
+        return PopulationView(values=MappingProxyType(values), analyte=values["analyte"],
+                              error=f"The 'lower_limit' must be a number of x10^9/L, at least "
+                                    f"0; got {limit!r}.")
+    rows = []
+    for name in populations():
+        sorted_values, counts, edges, clipped = _healthy(name, values["analyte"])
+        below = int(np.searchsorted(sorted_values, limit, side="left"))
+        rows.append(PopulationRow(
+            population=name, label=population_label(name), n=len(sorted_values),
+            n_below=below, reference_low=reference_low(values["analyte"], name),
+            counts=counts, edges=edges, clipped=clipped,
+        ))
+    chosen = next(row for row in rows if row.population == values["population"])
+    what = "neutropenic" if values["analyte"] == "neutrophils" else "low"
+    headline = (
+        f"A lower limit of {limit:g} x10^9/L calls {100 * chosen.share:.1f} % of healthy "
+        f"{chosen.label} {what} ({chosen.n_below:,} of {chosen.n:,}). "
+        "A reference interval is built to call 2.5 % of its own healthy population low."
+    )
+    return PopulationView(values=MappingProxyType(values), rows=tuple(rows),
+                          analyte=values["analyte"], lower_limit=float(limit), headline=headline)
+
+
+# --- TimeCourseExplorer -----------------------------------------------------------------------
+
+#: The TimeCourseExplorer's starting values: the typical patient (0) on one full-dose cycle of
+#: docetaxel without G-CSF, drawn against the same course with G-CSF.
+TIMECOURSE_DEFAULTS: Mapping[str, Any] = MappingProxyType({
+    "regimen": "docetaxel",
+    "dose_fraction": 1.0,
+    "cycles": 1,
+    "cycle_days": 21,
+    "gcsf": False,
+    "compare": True,
+    "patient": 0,
+    "log_scale": True,
+})
+
+
+@dataclass(frozen=True)
+class CourseRow:
+    """The numbers a student reads off one course."""
+
+    label: str
+    gcsf: bool
+    nadir_anc: float
+    nadir_day: float
+    severity: str
+    days_below_severe: float  # days with ANC below the severe band's upper limit (0.5)
+    days_below_moderate: float  # days with ANC below the moderate band's upper limit (1.0)
+    recovery_day: float | None
+
+
+@dataclass(frozen=True, eq=False)
+class TimeCourseView:
+    """What the TimeCourseExplorer shows; ``course`` is the chosen :class:`TimeCourse`.
+
+    ``comparison`` is the same course with G-CSF switched the other way (None when not asked).
+    """
+
+    values: Mapping[str, Any]
+    course: Any = None
+    comparison: Any = None
+    error: str | None = None
+    rows: tuple[CourseRow, ...] = ()
+    headline: str = ""
+    effect: str = ""
+    recovery_level: float = 1.5
+    severe_below: float = 0.5  # set from data/severity.csv by timecourse_view
+    moderate_below: float = 1.0
+
+    def with_error(self, message: str) -> TimeCourseView:
+        """The same results with an error message added."""
+        return dataclasses.replace(self, error=message)
+
+
+@functools.lru_cache(maxsize=256)
+def _chemo_course(regimen: str, cycles: int, cycle_days: float, dose_fraction: float,
+                  gcsf: bool, patient: int) -> Any:
+    from ..simulate import chemo_course
+
+    return chemo_course(regimen, cycles=cycles, cycle_days=cycle_days,
+                        dose_fraction=dose_fraction, gcsf=gcsf,
+                        seed=None if patient == 0 else patient)
+
+
+def _severity_word(anc: float, lower_limit: float) -> str:
+    if anc >= lower_limit:
+        return "no neutropenia"
+    for band in reversed(severity_bands()):  # severe first
+        if anc < band["upper"]:
+            return f"{band['grade']} neutropenia"
+    return "mild neutropenia"  # pragma: no cover - below the limit is at least mild
+
+
+def _course_row(course: Any, lower_limit: float) -> CourseRow:
+    return CourseRow(
+        label="with G-CSF" if course.gcsf else "without G-CSF",
+        gcsf=course.gcsf,
+        nadir_anc=course.nadir_anc,
+        nadir_day=course.nadir_day,
+        severity=_severity_word(course.nadir_anc, lower_limit),
+        days_below_severe=course.days_below(_band_upper("severe")),
+        days_below_moderate=course.days_below(_band_upper("moderate")),
+        recovery_day=course.recovery_day,
+    )
+
+
+def _days(x: float) -> str:
+    return f"{x:.1f} day" + ("" if round(x, 1) == 1 else "s")
+
+
+def timecourse_view(values: Mapping[str, Any] | None = None, /, **overrides: Any) -> TimeCourseView:
+    """The TimeCourseExplorer's view model: the ANC through a course, with and without G-CSF.
+
+    ``patient`` 0 is the typical patient (published typical values); 1, 2, ... are simulated
+    patients drawn with that seed from the published between-patient variability.
+
+    >>> v = timecourse_view(dose_fraction=1.5)
+    >>> v.rows[0].label, v.rows[0].severity, v.rows[1].label
+    ('without G-CSF', 'severe neutropenia', 'with G-CSF')
+    >>> v.rows[1].days_below_severe < v.rows[0].days_below_severe
+    True
+    """
+    values = _merged(TIMECOURSE_DEFAULTS, values, overrides)
+    from ..simulate import regimens
+
+    _check_choice("regimen", values["regimen"], regimens())
+    for name in ("gcsf", "compare", "log_scale"):
+        if not isinstance(values[name], bool):
+            raise InvalidParameterError(f"The {name!r} control must be True or False; "
+                                        f"got {values[name]!r}.")
+    try:
+        patient = int(values["patient"])
+        if patient != values["patient"] or patient < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        return TimeCourseView(values=MappingProxyType(values),
+                              error=f"The 'patient' must be 0 (the typical patient) or a "
+                                    f"positive whole number; got {values['patient']!r}.")
+    key = (values["regimen"], values["cycles"], values["cycle_days"], values["dose_fraction"])
+    try:
+        course = _chemo_course(*key, values["gcsf"], patient)
+        comparison = _chemo_course(*key, not values["gcsf"], patient) if values["compare"] \
+            else None
+    except (ValueError, CBCTeachError) as exc:
+        return TimeCourseView(values=MappingProxyType(values), error=str(exc))
+    limit = course.recovery_level
+    rows = tuple(_course_row(c, limit) for c in (course, comparison) if c is not None)
+    rows = tuple(sorted(rows, key=lambda r: r.gcsf))  # without G-CSF first
+    main = _course_row(course, limit)
+    recovery = (f"back to {limit:g} on day {main.recovery_day:.1f}"
+                if main.recovery_day is not None
+                else f"never below {limit:g}" if main.nadir_anc >= limit
+                else f"not back to {limit:g} by day {course.days[-1]:.0f}")
+    severe = _band_upper("severe")
+    headline = (
+        f"{main.label[0].upper()}{main.label[1:]}: nadir {main.nadir_anc:.2f} x10^9/L on day "
+        f"{main.nadir_day:.1f} ({main.severity}); ANC below {severe:g} for "
+        f"{_days(main.days_below_severe)}; {recovery}."
+    )
+    effect = ""
+    if comparison is not None:
+        off, on = rows[0], rows[1]
+        effect = (
+            f"G-CSF changes the nadir from {off.nadir_anc:.2f} to {on.nadir_anc:.2f} x10^9/L "
+            f"and the time below {severe:g} from {_days(off.days_below_severe)} to "
+            f"{_days(on.days_below_severe)}."
+        )
+    return TimeCourseView(values=MappingProxyType(values), course=course, comparison=comparison,
+                          rows=rows, headline=headline, effect=effect, recovery_level=limit,
+                          severe_below=severe, moderate_below=_band_upper("moderate"))
+
+
+# --- CaseExplorer -----------------------------------------------------------------------------
+
+#: The CaseExplorer's starting values: the healthy adult of :data:`CBC_DEFAULTS` with an empty
+#: history. ``temperature_c`` is used only when ``temperature_measured`` is True (an
+#: unmeasured temperature is not the same evidence as a normal one);
+#: ``days_since_chemotherapy`` only when "chemotherapy" is among the exposures;
+#: ``fever_hours`` 0 means "not known".
+CASE_DEFAULTS: Mapping[str, Any] = MappingProxyType({
+    **{name: value for name, value in CBC_DEFAULTS.items() if name != "mode"},
+    "conditions": (),
+    "medications": (),
+    "exposures": (),
+    "symptoms": (),
+    "temperature_measured": False,
+    "temperature_c": 36.8,
+    "fever_hours": 0.0,
+    "days_since_chemotherapy": 10,
+    "duffy_null": "not_tested",
+})
+HISTORY_FIELDS = ("conditions", "medications", "exposures", "symptoms")
+_DUFFY = {"not_tested": None, "null": True, "positive": False}
+#: How many causes are drawn as bars (the rest are listed in a table underneath).
+CAUSES_SHOWN = 8
+
+
+@dataclass(frozen=True)
+class CauseRow:
+    """One ranked cause as the CaseExplorer draws it."""
+
+    rank: int
+    id: str
+    name: str
+    category: str
+    probability: float
+    why: tuple[str, ...]
+    against: tuple[str, ...]
+    next_tests: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class CaseView:
+    """What the CaseExplorer shows; ``causes`` is the ``likely_causes`` list and ``triage``
+    the :class:`~cbc_teach.triage.Triage`."""
+
+    values: Mapping[str, Any]
+    cbc: CBC | None = None
+    history: Any = None
+    classification: Classification | None = None
+    causes: Any = None
+    triage: Any = None
+    error: str | None = None
+    wbc_badge: Badge | None = None
+    anc_badge: Badge | None = None
+    rows: tuple[CauseRow, ...] = ()
+    next_tests: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    remarks: tuple[str, ...] = ()
+
+    def with_error(self, message: str) -> CaseView:
+        """The same results with an error message added."""
+        return dataclasses.replace(self, error=message)
+
+
+def history_from_values(values: Mapping[str, Any]) -> Any:
+    """The :class:`~cbc_teach.History` that the CaseExplorer's control values describe.
+
+    >>> h = history_from_values({**CASE_DEFAULTS, "exposures": ("chemotherapy",),
+    ...                          "days_since_chemotherapy": 9, "temperature_measured": True,
+    ...                          "temperature_c": 38.5})
+    >>> h.days_since_chemotherapy, h.temperature_c, h.fever_hours
+    (9.0, 38.5, None)
+    """
+    from ..history import History
+
+    _check_choice("duffy_null", values["duffy_null"], tuple(_DUFFY))
+    _check_choice("sex", values["sex"], _SEXES)
+    exposures = tuple(values["exposures"])
+    chemo = "chemotherapy" in exposures
+    return History(
+        age_years=values["age_years"],
+        sex=None if values["sex"] == "not_given" else values["sex"],
+        conditions=tuple(values["conditions"]),
+        medications=tuple(values["medications"]),
+        exposures=exposures,
+        symptoms=tuple(values["symptoms"]),
+        temperature_c=values["temperature_c"] if values["temperature_measured"] else None,
+        fever_hours=values["fever_hours"] or None,
+        days_since_chemotherapy=values["days_since_chemotherapy"] if chemo else None,
+        duffy_null=_DUFFY[values["duffy_null"]],
+    )
+
+
+def _next_tests(causes: Any, top: int = 3) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The next tests of the ``top`` likeliest causes, each with the causes it helps settle."""
+    order: dict[str, list[str]] = {}
+    for cause in causes[:top]:
+        if cause.probability < 0.01:
+            continue
+        for test in cause.next_tests:
+            order.setdefault(test, []).append(cause.name)
+    return tuple((test, tuple(names)) for test, names in order.items())
+
+
+def case_view(values: Mapping[str, Any] | None = None, /, **overrides: Any) -> CaseView:
+    """The CaseExplorer's view model: the count and history, ranked causes, tests, triage.
+
+    History terms are canonical (see :func:`cbc_teach.vocabulary`); synonyms are accepted.
+    Giving ``temperature_c`` implies ``temperature_measured=True`` unless that is given too.
+
+    >>> v = case_view(wbc=1.2, neutrophils=0.3, lymphocytes=0.7, monocytes=0.15,
+    ...               eosinophils=0.03, basophils=0.02, temperature_c=38.6,
+    ...               exposures=("chemotherapy",), days_since_chemotherapy=9)
+    >>> v.triage.level, v.triage.febrile_neutropenia, v.rows[0].id
+    ('emergency', True, 'chemotherapy')
+    """
+    from ..causes import likely_causes
+    from ..triage import triage
+
+    given = {*(values or {}), *overrides}
+    values = _merged(CASE_DEFAULTS, values, overrides)
+    if "temperature_c" in given and "temperature_measured" not in given:
+        values["temperature_measured"] = True  # a temperature given is a temperature measured
+    if not isinstance(values["temperature_measured"], bool):
+        raise InvalidParameterError("The 'temperature_measured' control must be True or False; "
+                                    f"got {values['temperature_measured']!r}.")
+    for name in HISTORY_FIELDS:
+        if isinstance(values[name], str):
+            values[name] = (values[name],)
+        values[name] = tuple(values[name])
+    _check_choice("duffy_null", values["duffy_null"], tuple(_DUFFY))
+    _check_choice("sex", values["sex"], _SEXES)
+    try:
+        cbc = cbc_from_values({**values, "mode": "absolute"})
+        history = history_from_values(values)
+        population = values["population"]
+        sex = None if values["sex"] == "not_given" else values["sex"]
+        classification = classify(cbc, population=population, age_years=values["age_years"],
+                                  sex=sex)
+        causes = likely_causes(cbc, history, population=population)
+        result = triage(cbc, history, population=population)
+    except (ValueError, CBCTeachError) as exc:
+        return CaseView(values=MappingProxyType(values), error=str(exc))
+    rows = tuple(
+        CauseRow(rank=i, id=c.id, name=c.name, category=c.category, probability=c.probability,
+                 why=tuple(c.why), against=tuple(c.against), next_tests=tuple(c.next_tests),
+                 note=getattr(c, "note", ""))
+        for i, c in enumerate(causes, 1)
+    )
+    remarks = tuple(dict.fromkeys((*getattr(causes, "remarks", ()), *classification.remarks)))
+    return CaseView(
+        values=MappingProxyType(values), cbc=cbc, history=history,
+        classification=classification, causes=causes, triage=result,
+        wbc_badge=_wbc_badge(classification), anc_badge=_anc_badge(classification),
+        rows=rows, next_tests=_next_tests(causes), remarks=remarks,
+    )
