@@ -81,12 +81,12 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = home / f"{kind}-server.log"
         env = _isolated_env(home)
-        if kind == "lab":
+        if kind in ("lab", "notebook"):  # JupyterLab, or Notebook 7 (the same server flags)
             cmd = [
-                str(BIN / "jupyter"), "lab", "--no-browser", "--allow-root",
+                str(BIN / "jupyter"), kind, "--no-browser", "--allow-root",
                 "--ServerApp.token=", "--ServerApp.password=", "--ip=127.0.0.1",
                 f"--port={self.port}", f"--ServerApp.root_dir={root}",
-                "--ServerApp.port_retries=0", "--LabApp.news_url=None",
+                "--ServerApp.port_retries=0",
             ]
         elif kind == "voila":
             cmd = [
@@ -103,7 +103,7 @@ class Server:
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Wait until the server answers HTTP."""
-        path = "/api/status" if self.kind == "lab" else "/"
+        path = "/" if self.kind == "voila" else "/api/status"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -125,7 +125,7 @@ class Server:
 
     def delete_sessions(self, cookies: dict[str, str]) -> None:
         """Shut down every kernel session through the REST API (with the _xsrf cookie)."""
-        if self.kind != "lab":
+        if self.kind == "voila":
             return
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
         if "_xsrf" in cookies:

@@ -1,6 +1,6 @@
 """Real-browser tests: Playwright drives Debian's Chromium against JupyterLab and Voila.
 
-They open a course notebook, run it, move the WBC slider and see the classification change,
+They open a course notebook in JupyterLab (and in Notebook 7), run it, move the WBC slider and see the classification change,
 tick a history item in the CaseExplorer and see the top cause change, and do the same in the
 Voila app. Every server and kernel they start is stopped. On failure a screenshot is saved in
 `browser-screenshots/` at the top of the repository.
@@ -74,6 +74,15 @@ def _serve(kind, course, tmp_path_factory, notebook=None):
 def lab(course, tmp_path_factory):
     """JupyterLab on a free loopback port; stopped with its kernels at the end."""
     server, home = _serve("lab", course, tmp_path_factory)
+    yield server
+    server.stop()
+    assert wait_gone(str(home)) == [], "a kernel or server outlived the test"
+
+
+@pytest.fixture(scope="module")
+def notebook7(course, tmp_path_factory):
+    """Jupyter Notebook 7 on a free loopback port; stopped with its kernels at the end."""
+    server, home = _serve("notebook", course, tmp_path_factory)
     yield server
     server.stop()
     assert wait_gone(str(home)) == [], "a kernel or server outlived the test"
@@ -182,6 +191,16 @@ def test_jupyterlab_ticking_a_history_item_changes_the_top_cause(page, lab):
     scope = _open_and_run(page, lab, CASE_NOTEBOOK)
     first, now = _tick_and_check_top_cause(scope)
     assert "lupus" in now.lower()
+
+
+def test_notebook7_runs_a_course_notebook_and_the_wbc_slider_updates_the_classification(page, notebook7):
+    """The same course notebook works in Jupyter Notebook 7: run all, move the WBC slider."""
+    page.goto(f"{notebook7.url}/notebooks/{CBC_NOTEBOOK}")
+    page.wait_for_selector(".jp-NotebookPanel")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")  # kernel ready
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
+    page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+    _move_wbc_and_check(page.locator(".jp-NotebookPanel"))
 
 
 def test_voila_app_renders_and_updates(page, voila):
