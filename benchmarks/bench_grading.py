@@ -188,7 +188,7 @@ def main() -> None:
         print(f"cbc-teach grade, {N} submissions of {EXERCISE}, --jobs {JOBS}: {ours:.1f} s", flush=True)
         theirs = time_nbgrader(work)
         print(f"nbgrader autograde, the same {N} submissions: {theirs:.1f} s", flush=True)
-        print(f"speed-up of cbc-teach over nbgrader: {theirs / ours:.1f} x (target: >= 3 x)")
+        print(f"speed-up of cbc-teach over nbgrader: {theirs / ours:.2f} x (target: >= 3 x)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -24,6 +24,8 @@ _MAIN_FIVE = ("neutrophils", "lymphocytes", "monocytes", "eosinophils", "basophi
 
 #: How far the parts of a differential may exceed the WBC (rounding on lab reports).
 DIFFERENTIAL_TOLERANCE = 0.02
+#: How far the percentages of a full differential may stray from 100 (rounding on lab reports).
+PERCENT_TOLERANCE = 2.0
 
 
 def _round(x: float) -> float:
@@ -138,15 +140,15 @@ class CBC:
             checked[name] = number
         total = sum(checked.values())
         listed = " + ".join(f"{name} {value:g}" for name, value in checked.items())
-        if all(name in checked for name in _MAIN_FIVE) and abs(total - 100) > 2 + 1e-9:
+        if all(name in checked for name in _MAIN_FIVE) and abs(total - 100) > PERCENT_TOLERANCE + 1e-9:
             raise InvalidDifferentialError(
                 f"The differential percentages add up to {_round(total):g} ({listed}); they "
-                "must add up to 100 +/- 2 when all five main white cells are given."
+                f"must add up to 100 +/- {PERCENT_TOLERANCE:g} when all five main white cells are given."
             )
-        if total > 102 + 1e-9:
+        if total > 100 + PERCENT_TOLERANCE + 1e-9:
             raise InvalidDifferentialError(
                 f"The differential percentages add up to {_round(total):g} ({listed}); they "
-                "cannot add up to more than 100 (+2 for rounding)."
+                f"cannot add up to more than 100 (+{PERCENT_TOLERANCE:g} for rounding)."
             )
         absolute = {name: _round(total_wbc * pct / 100) for name, pct in checked.items()}
         return cls(

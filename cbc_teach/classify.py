@@ -30,7 +30,16 @@ from .reference import (
 )
 from .units import plausible_range
 
-__all__ = ["CTCAE_TERMS", "FINDINGS", "Classification", "Comparison", "classify", "classify_many"]
+__all__ = [
+    "ANALYTE_LABELS",
+    "CTCAE_LABELS",
+    "CTCAE_TERMS",
+    "FINDINGS",
+    "Classification",
+    "Comparison",
+    "classify",
+    "classify_many",
+]
 
 #: CTCAE v5.0 terms graded here, and the count each one grades.
 CTCAE_TERMS = {
@@ -38,12 +47,14 @@ CTCAE_TERMS = {
     "neutrophil_count_decreased": "neutrophils",
     "lymphocyte_count_decreased": "lymphocytes",
 }
-_CTCAE_LABELS = {
+#: CTCAE v5.0 term names, as the criteria write them.
+CTCAE_LABELS = {
     "wbc_decreased": "White blood cell decreased",
     "neutrophil_count_decreased": "Neutrophil count decreased",
     "lymphocyte_count_decreased": "Lymphocyte count decreased",
 }
-_LABELS = {
+#: How a report names each analyte (the neutrophil row is the ANC).
+ANALYTE_LABELS = {
     "wbc": "WBC",
     "neutrophils": "ANC (neutrophils + bands)",
     "lymphocytes": "Lymphocytes",
@@ -111,7 +122,7 @@ class Comparison:
     @property
     def label(self) -> str:
         """The analyte's name as a report shows it."""
-        return _LABELS[self.analyte]
+        return ANALYTE_LABELS[self.analyte]
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,7 +214,7 @@ class Classification:
         if self.ctcae:
             parts = []
             for term, grade in self.ctcae.items():
-                parts.append(f"{_CTCAE_LABELS[term]} grade {grade}")
+                parts.append(f"{CTCAE_LABELS[term]} grade {grade}")
             source = _ctcae()["wbc_decreased"][0]["source"].split(",")[0]
             lines.append("CTCAE v5.0: " + "; ".join(parts) + f" {cite(source)}.")
         names = [f for f in FINDINGS if f in self.findings]
@@ -236,7 +247,7 @@ class Classification:
                 f" {html.escape(_unit(comp.analyte))}</td><td>{html.escape(iv)}</td>"
                 f"<td style='color:{colour[comp.status]};font-weight:bold'>{symbol[comp.status]}</td></tr>"
             )
-        ctcae = ", ".join(f"{_CTCAE_LABELS[t]}: grade {g}" for t, g in self.ctcae.items())
+        ctcae = ", ".join(f"{CTCAE_LABELS[t]}: grade {g}" for t, g in self.ctcae.items())
         findings = ", ".join(f for f in FINDINGS if f in self.findings) or "none"
         sev = self.anc_severity if self.anc_severity is not None else "unknown (no ANC)"
         return (
@@ -394,7 +405,7 @@ def classify(
                 f"No sex was given, so anemia is judged at {iv.low:g} g/dL (the WHO cut-off for "
                 "non-pregnant women); pass sex='male' to use 13.0 g/dL."
             )
-    missing = [_LABELS[a] for a in ANALYTES if values[a] is not None and status.get(a) == "not assessed"]
+    missing = [ANALYTE_LABELS[a] for a in ANALYTES if values[a] is not None and status.get(a) == "not assessed"]
     if missing:
         remarks.append(
             "The data file has no reference limits for " + ", ".join(missing)

@@ -125,6 +125,22 @@ def _server() -> _Server:
         return _SERVER
 
 
+_CONTEXT = None
+
+
+def _client_context():
+    """A ZeroMQ context whose sockets retry a refused connection every 5 ms, not every 100 ms:
+    the client connects while the freshly forked kernel is still binding its ports."""
+    global _CONTEXT
+    import zmq
+
+    with _LOCK:
+        if _CONTEXT is None:
+            _CONTEXT = zmq.Context()
+            _CONTEXT.setsockopt(zmq.RECONNECT_IVL, 5)
+        return _CONTEXT
+
+
 def start_forked_kernel(sandbox, startup_timeout: float = 60.0):
     """Fork a sandboxed kernel; return ``(ForkedKernel, blocking client)``."""
     from jupyter_client.blocking import BlockingKernelClient
@@ -148,7 +164,7 @@ def start_forked_kernel(sandbox, startup_timeout: float = 60.0):
     with _LOCK:
         pid = _server().fork(request)
     km = ForkedKernel(pid, fname)
-    kc = BlockingKernelClient()
+    kc = BlockingKernelClient(context=_client_context())
     kc.load_connection_file(fname)
     kc.start_channels()
     try:

@@ -24,7 +24,14 @@ from .sandbox import KernelDied, Sandbox, get_reply, start_kernel
 __all__ = ["CellResult", "run_nbval", "run_reference"]
 
 SANITIZE = "regex: 0x[0-9a-f]{6,16}\nreplace: 0xADDRESS\n"
-RESET = "get_ipython().run_line_magic('reset', '-f')"
+# Empties the user namespace between two students' reference runs (the instructor's trusted code
+# runs in one kernel per worker). Like %reset -f, it keeps IPython's own names; unlike it, it
+# skips the garbage collection and history reset that make %reset cost ~100 ms per student.
+RESET = (
+    "_cbct_ip = get_ipython()\n"
+    "for _cbct_k in [k for k in _cbct_ip.user_ns if k not in _cbct_ip.user_ns_hidden]:\n"
+    "    _cbct_ip.user_ns.pop(_cbct_k, None)\n"
+)
 
 
 # --- reference runs ------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 
 from .._data import read_csv
-from ..cbc import CBC
-from ..classify import FINDINGS, Classification, classify
+from ..cbc import CBC, PERCENT_TOLERANCE
+from ..classify import ANALYTE_LABELS, CTCAE_LABELS, FINDINGS, Classification, classify
 from ..errors import CBCTeachError, InvalidParameterError, unknown_name_message
 from ..reference import POPULATION_LABELS, populations, reference_interval
 
@@ -96,27 +96,8 @@ CBC_DEFAULTS: Mapping[str, Any] = MappingProxyType({
 })
 
 _MODES = ("absolute", "percent")
-#: Rounding allowed on a lab report's differential: percentages add up to 100 +/- 2 (the same
-#: tolerance as :meth:`CBC.from_percentages`).
-_PERCENT_TOLERANCE = 2.0
 _SEXES = ("not_given", "female", "male")
 
-_LABELS = {
-    "wbc": "WBC",
-    "neutrophils": "ANC (neutrophils + bands)",
-    "lymphocytes": "Lymphocytes",
-    "monocytes": "Monocytes",
-    "eosinophils": "Eosinophils",
-    "basophils": "Basophils",
-    "hemoglobin": "Hemoglobin",
-    "mcv": "MCV",
-    "platelets": "Platelets",
-}
-_CTCAE_LABELS = {
-    "wbc_decreased": "White blood cell decreased",
-    "neutrophil_count_decreased": "Neutrophil count decreased",
-    "lymphocyte_count_decreased": "Lymphocyte count decreased",
-}
 _GRADE_WORDS = {0: "not decreased", 1: "mild", 2: "moderate", 3: "severe", 4: "life-threatening"}
 
 #: Symbols shown next to every status, so that colour is never the only signal.
@@ -287,7 +268,7 @@ def cbc_from_values(values: Mapping[str, Any]) -> CBC:
     parts = {name: values[name] for name in DIFFERENTIAL_CONTROLS}
     if values["mode"] == "percent":
         checked = CBC(values["wbc"])  # checks the WBC itself first
-        if sum(float(p) for p in parts.values()) > 100 + _PERCENT_TOLERANCE:
+        if sum(float(p) for p in parts.values()) > 100 + PERCENT_TOLERANCE:
             # from_percentages explains in percentages why this cannot be a differential
             return CBC.from_percentages(values["wbc"], **parts, **other)
         # Like absolute mode, a differential that does not add up to the whole WBC is allowed
@@ -392,7 +373,7 @@ def _bars(c: Classification, mode: str) -> tuple[RangeBar, ...]:
                                                else "fL" if comp.analyte == "mcv" else "x10^9/L")
         bars.append(RangeBar(
             analyte=comp.analyte,
-            label=_LABELS[comp.analyte],
+            label=ANALYTE_LABELS[comp.analyte],
             value=comp.value,
             unit=unit,
             low=low,
@@ -436,11 +417,11 @@ def cbc_view(values: Mapping[str, Any] | None = None, /, **overrides: Any) -> CB
     except (ValueError, CBCTeachError) as exc:
         return CBCView(values=MappingProxyType(values), error=str(exc), mode=values["mode"])
     c = classification
-    ctcae = tuple((_CTCAE_LABELS[term], grade, _GRADE_WORDS[grade])
+    ctcae = tuple((CTCAE_LABELS[term], grade, _GRADE_WORDS[grade])
                   for term, grade in c.ctcae.items())
     notes = []
     accounted = sum(getattr(cbc, name) or 0.0 for name in DIFFERENTIAL_CONTROLS)
-    if cbc.wbc > 0 and accounted < cbc.wbc * (1 - _PERCENT_TOLERANCE / 100) - 1e-9:
+    if cbc.wbc > 0 and accounted < cbc.wbc * (1 - PERCENT_TOLERANCE / 100) - 1e-9:
         share = 100 * accounted / cbc.wbc
         notes.append(
             f"The differential adds up to {accounted:.2f} of the {cbc.wbc:g} x10^9/L WBC "
