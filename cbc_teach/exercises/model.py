@@ -518,11 +518,13 @@ def _age(age: float) -> str:
 
 
 def _history_text(history: Any) -> str:
+    from ..history import term_label  # the plain-words label of each term ("HIV infection")
+
     bits = []
     for name in ("conditions", "medications", "exposures", "symptoms"):
         terms = getattr(history, name, ()) or ()
         if terms:
-            bits.append(f"{name}: " + ", ".join(str(t).replace("_", " ") for t in terms))
+            bits.append(f"{name}: " + ", ".join(term_label(name, str(t)) for t in terms))
     temp = getattr(history, "temperature_c", None)
     if temp is not None:
         fever_hours = getattr(history, "fever_hours", None)
