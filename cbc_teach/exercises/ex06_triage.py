@@ -95,7 +95,8 @@ EXERCISE = ExerciseDefinition(
         Question("q1", 2, LEVEL, "Patient A: the triage level.", hint=LEVEL_HINT),
         Question("q2", 1, YES_NO, "Patient A: febrile neutropenia?",
                  hint="IDSA: a temperature of 38.3 C once, or 38.0 C for an hour, with an ANC "
-                      "below 0.5 or expected to fall below 0.5 (chemotherapy in the last 14 days)."),
+                      "below 0.5 or expected to fall below 0.5; the toolkit reads 'expected to "
+                      "fall' as an ANC below 1.0 within 14 days of chemotherapy."),
         Question("q3", 2, LEVEL, "Patient B: the triage level.", hint=LEVEL_HINT),
         Question("q4", 1, LEVEL, "Patient C: the triage level.", hint=LEVEL_HINT),
         Question("q5", 2, LEVEL, "Patient D: the triage level.", hidden=True, hint=LEVEL_HINT),
