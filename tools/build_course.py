@@ -138,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-execute", action="store_true", help="write the cells only")
     parser.add_argument("--check", action="store_true",
                         help="report notebooks whose cells differ from their source")
+    parser.add_argument("--all", action="store_true",
+                        help="rebuild every notebook, not only those whose source changed")
     args = parser.parse_args(argv)
     files = source_files(args.prefixes)
     if not files:
@@ -154,10 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     written = []
     for path in files:
         target = NOTEBOOKS / f"{path.stem}.ipynb"
+        if target.exists() and not args.all and not differs(path):
+            continue  # unchanged source: keep the stored notebook (no churn in version control)
         nbformat.write(build_notebook(path), target)
         written.append(target)
         print(f"wrote {target.relative_to(ROOT)}")
-    if not args.no_execute:
+    if not written:
+        print("every notebook matches its source; nothing to rebuild (--all forces it)")
+    elif not args.no_execute:
         execute(written)
     return 0
 

@@ -4,7 +4,8 @@
 
 Each notebook runs top to bottom in a fresh kernel with its own folder as the working folder
 (nbclient), then is written back. Only outputs and execution counts change: timing metadata is
-not recorded, so a re-run of an unchanged notebook leaves the file unchanged. The kernel gets
+not recorded, and a run whose outputs differ only in the widgets' random ids and saved widget
+state leaves the file unchanged. The kernel gets
 PYTHONHASHSEED=0 and no JUPYTERHUB_USER / CBC_TEACH_* variables, so exercise notebooks show
 the "default" variant in student mode. A notebook that raises stops the run with its name and
 the cell (exit status 1); the others already written stay written.
@@ -13,12 +14,26 @@ the cell (exit status 1); the others already written stay written.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pathlib
+import re
 import sys
 import time
 
 SCRUB = ("JUPYTERHUB_USER", "CBC_TEACH_GRADING", "CBC_TEACH_ANSWERS", "CBC_TEACH_EXERCISE_PATH")
+
+
+_MODEL_ID = re.compile(r'"(model_id|IPY_MODEL_)[^"]*"|IPY_MODEL_[0-9a-f]{32}|"[0-9a-f]{32}"')
+
+
+def _content(text: str) -> str:
+    """A notebook's text without what changes on every run although nothing changed: the saved
+    widget state and the widgets' random model ids. A re-run whose content is the same leaves the
+    file alone, so the notebooks do not churn in version control."""
+    data = json.loads(text)
+    data.get("metadata", {}).pop("widgets", None)
+    return _MODEL_ID.sub('"ID"', json.dumps(data, sort_keys=True))
 
 
 def execute(path: pathlib.Path, timeout: int, kernel: str) -> float:
@@ -41,7 +56,8 @@ def execute(path: pathlib.Path, timeout: int, kernel: str) -> float:
         cell.metadata.pop("execution", None)
     nbformat.validate(nb)
     text = nbformat.writes(nb) + "\n"
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
+    old = path.read_text(encoding="utf-8") if path.exists() else None
+    if old is None or _content(old) != _content(text):
         path.write_text(text, encoding="utf-8")
     return time.perf_counter() - start
 
