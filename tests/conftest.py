@@ -5,6 +5,12 @@ from __future__ import annotations
 import pathlib
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: speed is measured by the benchmarks, never by timed tests, and a
+# deadline only makes property tests flaky on a busy machine.
+settings.register_profile("cbc_teach", deadline=None)
+settings.load_profile("cbc_teach")
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
