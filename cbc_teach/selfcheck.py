@@ -29,6 +29,7 @@ False
 
 from __future__ import annotations
 
+import abc
 import html
 import math
 import numbers
@@ -92,7 +93,7 @@ def _feedback_html(feedback: Feedback | None) -> str:
     )
 
 
-class _Question:
+class _Question(abc.ABC):
     """What both kinds of question share: the prompt, explanation, title and display."""
 
     kind = "question"
@@ -100,11 +101,13 @@ class _Question:
     explanation: str
     title: str
 
-    def check(self, response: Any) -> Feedback:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abc.abstractmethod
+    def check(self, response: Any) -> Feedback:
+        """Judge a response: right or wrong, with feedback."""
 
-    def answer_text(self) -> str:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abc.abstractmethod
+    def answer_text(self) -> str:
+        """The right answer in words."""
 
     def reveal(self) -> Feedback:
         """The answer and its explanation (what **Show answer** displays)."""

@@ -147,9 +147,11 @@ class Explorer(widgets.VBox):
     """Base of the explorers: controls, display areas, ``.state`` and synchronous updates.
 
     Subclasses provide ``_compute(values) -> view`` (a pure view-model function whose result
-    has an ``error`` attribute and a ``with_error(message)`` method) and
-    ``_render(view) -> dict`` (HTML per display area), and may override ``_react(change)`` to
-    adjust other controls when one changes (it runs even while updates are held).
+    has an ``error`` attribute and a ``with_error(message)`` method), ``_render(view) -> dict``
+    (HTML per display area) and ``_empty_view(values, error)`` (the view shown when the very
+    first values are already invalid), and may override ``_react(change)`` to adjust other
+    controls when one changes (it runs even while updates are held). The base class itself is
+    never displayed; ipywidgets' metaclass rules out ``abc.ABC`` here.
     """
 
     def __init__(self, *, title: str, intro: str, controls: Mapping[str, widgets.ValueWidget],
@@ -236,12 +238,6 @@ class Explorer(widgets.VBox):
     def _react(self, change: dict) -> None:
         """Adjust other controls when one changes (subclasses); runs even when held."""
 
-    def _compute(self, values: dict[str, Any]) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _render(self, view: Any) -> dict[str, str]:  # pragma: no cover - abstract
-        raise NotImplementedError
-
     def refresh(self) -> None:
         """Recompute the view model from the controls and redraw the display.
 
@@ -267,9 +263,6 @@ class Explorer(widgets.VBox):
         for name, markup in self._render(state).items():
             if self.outputs[name].value != markup:
                 self.outputs[name].value = markup
-
-    def _empty_view(self, values: dict[str, Any], error: str) -> Any:  # pragma: no cover
-        raise NotImplementedError
 
     # --- reading --------------------------------------------------------------------------
     def displayed_text(self) -> str:
