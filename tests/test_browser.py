@@ -57,44 +57,34 @@ def course(tmp_path_factory):
     return root
 
 
-def _serve(kind, course, tmp_path_factory, notebook=None):
+def _served(kind, course, tmp_path_factory, notebook=None):
+    """Start a server, hand it to the tests, then stop it and check nothing it started lives on."""
     home = tmp_path_factory.mktemp(f"{kind}-home")
     server = Server(kind, course, home, notebook)
-    started = time.perf_counter()
     try:
         server.wait_ready()
-    except Exception:
+        yield server
+    finally:
         server.stop()
-        raise
-    server.startup_seconds = time.perf_counter() - started
-    return server, home
+    assert wait_gone(str(home)) == [], "a kernel or server outlived the test"
 
 
 @pytest.fixture(scope="module")
 def lab(course, tmp_path_factory):
     """JupyterLab on a free loopback port; stopped with its kernels at the end."""
-    server, home = _serve("lab", course, tmp_path_factory)
-    yield server
-    server.stop()
-    assert wait_gone(str(home)) == [], "a kernel or server outlived the test"
+    yield from _served("lab", course, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def notebook7(course, tmp_path_factory):
     """Jupyter Notebook 7 on a free loopback port; stopped with its kernels at the end."""
-    server, home = _serve("notebook", course, tmp_path_factory)
-    yield server
-    server.stop()
-    assert wait_gone(str(home)) == [], "a kernel or server outlived the test"
+    yield from _served("notebook", course, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def voila(course, tmp_path_factory):
     """Voila serving the explorers' app notebook."""
-    server, home = _serve("voila", course, tmp_path_factory, APP_NOTEBOOK)
-    yield server
-    server.stop()
-    assert wait_gone(str(home)) == [], "a kernel or server outlived the test"
+    yield from _served("voila", course, tmp_path_factory, APP_NOTEBOOK)
 
 
 @pytest.fixture

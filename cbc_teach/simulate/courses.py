@@ -119,7 +119,7 @@ def _regimen(name: str) -> Regimen:
         sd_log_circ0=var["sd_log_circ0"],
         sd_log_mtt=var["sd_log_mtt"],
         sd_log_slope=var["sd_log_slope"],
-        source="; ".join(spec[k] for k in ("source",) if k in spec)
+        source=spec.get("source", "")
         + f". PK: {pk['source']}. PD: {pd['source']}. Variability: {var['source']}.",
     )
 
