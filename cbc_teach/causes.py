@@ -279,6 +279,10 @@ def _cause(cause_id: str) -> _Cause:
 def next_tests(cause_id: str) -> tuple[str, ...]:
     """The next tests for a cause, in plain words, most useful first.
 
+    Without a patient every test is listed, including those the data make conditional (blood
+    cultures only with fever, TPMT only for a thiopurine); ``likely_causes`` keeps only the
+    ones that apply to its patient.
+
     >>> next_tests("copper_deficiency")
     ('Copper and ceruloplasmin', 'Serum zinc', 'Peripheral blood smear')
     >>> next_tests("lupus")

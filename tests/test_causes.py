@@ -246,6 +246,31 @@ def test_every_row_of_the_knowledge_base_has_a_source_or_rationale():
         assert limit.get("rationale"), name
 
 
+def _texts(node, path=""):
+    """Every string in a parsed TOML tree, with its dotted path."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _texts(value, f"{path}.{key}" if path else key)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _texts(value, f"{path}[{i}]")
+    elif isinstance(node, str):
+        yield path, node
+
+
+@pytest.mark.parametrize("name", ["knowledge_base.toml", "cases.toml"])
+def test_sources_point_to_what_a_reader_can_find(name):
+    """No source, rationale or note points to the planning file outside the repository or to
+    'the seed page' (issue 12): each names a primary reference or a written teaching estimate.
+    The triage thresholds are checked where they live."""
+    data = read_toml(name)
+    data.pop("triage", None)
+    bad = [(where, text) for where, text in _texts(data)
+           if any(p in text.lower() for p in ("references.md", "references table", "seed page",
+                                                "clinical/"))]
+    assert not bad, bad
+
+
 def test_glucocorticoids_are_evidence_only_for_their_own_lymphopenia():
     """Steroids support no cause of a low WBC or ANC (Shoenfeld 1981: they raise both); only the
     glucocorticoid_effect cause names them, to explain a low lymphocyte count."""
