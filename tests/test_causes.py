@@ -346,6 +346,15 @@ def test_lgl_leukemia_stays_low_in_a_young_adult_with_a_mononucleosis_picture():
                               hemoglobin=12.6, platelets=170),
                           History(age_years=66, sex="male", conditions=["splenomegaly"]))
     assert older.rank("lgl_leukemia") <= 2
+    # MDS lowers, it does not raise, the lymphocytes: with a lymphocytosis it must not tie
+    # with LGL leukaemia (it did, 41 % each, before the second reading).
+    no_spleen = likely_causes(CBC(6.0, neutrophils=0.3, lymphocytes=5.2, monocytes=0.3,
+                                  hemoglobin=12.5, platelets=200),
+                              History(age_years=68, sex="male",
+                                      symptoms=["recurrent infections"]))
+    assert no_spleen[0].id == "lgl_leukemia"
+    assert no_spleen.probability("lgl_leukemia") > 2 * no_spleen.probability(
+        "myelodysplastic_syndrome")
 
 
 @pytest.mark.parametrize(("anc", "profound"), [(0.19, True), (0.2, False), (0.45, False)])
