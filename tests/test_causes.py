@@ -319,6 +319,44 @@ def test_duffy_null_explains_only_a_low_anc(anc, near_zero):
         assert causes[0].id == "duffy_null"
 
 
+@pytest.mark.parametrize("anc", [0.3, 0.49])
+def test_duffy_null_does_not_explain_a_severe_neutropenia(anc):
+    """Second reading of #12: the Duffy-null intervals start at about 0.8-1.2 (their 2.5th
+    centiles: Hibbs 2025), so a known Duffy-null adult with ANC below 0.5 must not be told
+    that the phenotype is the likeliest explanation; it stays a minor possibility."""
+    causes = likely_causes(CBC(anc + 2.0, neutrophils=anc, lymphocytes=1.4, monocytes=0.3,
+                               hemoglobin=13.8, platelets=260),
+                           History(age_years=30, sex="female", duffy_null=True))
+    assert causes[0].id != "duffy_null"
+    assert causes.probability("duffy_null") < 0.15
+
+
+def test_lgl_leukemia_stays_low_in_a_young_adult_with_a_mononucleosis_picture():
+    """Second reading of #12: T-LGL leukaemia is a disease of older adults (median age about
+    60: Lamy 2017). A febrile 19-year-old with sore throat, lymph nodes, a lymphocytosis and a
+    mild neutropenia has the picture of infectious mononucleosis; the neutropenia-with-
+    lymphocytosis ratio must not make LGL leukaemia a leading cause (it held about 11 %)."""
+    causes = likely_causes(CBC(9.0, neutrophils=0.9, lymphocytes=7.4, monocytes=0.6,
+                               hemoglobin=13.5, platelets=140),
+                           History(age_years=19, symptoms=["sore throat", "lymphadenopathy"],
+                                   temperature_c=38.2))
+    assert causes.rank("lgl_leukemia") > 3
+    assert causes.probability("lgl_leukemia") < 0.06
+    older = likely_causes(CBC(6.2, neutrophils=0.4, lymphocytes=5.2, monocytes=0.45,
+                              hemoglobin=12.6, platelets=170),
+                          History(age_years=66, sex="male", conditions=["splenomegaly"]))
+    assert older.rank("lgl_leukemia") <= 2
+    # MDS lowers, it does not raise, the lymphocytes: with a lymphocytosis it must not tie
+    # with LGL leukaemia (it did, 41 % each, before the second reading).
+    no_spleen = likely_causes(CBC(6.0, neutrophils=0.3, lymphocytes=5.2, monocytes=0.3,
+                                  hemoglobin=12.5, platelets=200),
+                              History(age_years=68, sex="male",
+                                      symptoms=["recurrent infections"]))
+    assert no_spleen[0].id == "lgl_leukemia"
+    assert no_spleen.probability("lgl_leukemia") > 2 * no_spleen.probability(
+        "myelodysplastic_syndrome")
+
+
 @pytest.mark.parametrize(("anc", "profound"), [(0.19, True), (0.2, False), (0.45, False)])
 def test_profound_neutropenia_weighs_against_idiopathic_and_viral(anc, profound):
     """Chronic idiopathic neutropenia is mild to moderate by definition (Dale & Bolyard 2017);
