@@ -92,3 +92,236 @@ def gradebook(out: pathlib.Path) -> dict[str, list[str]]:
     for r in rows:
         found.setdefault(r["student_id"], []).append(r)
     return found
+
+
+def rows_of(run) -> dict[str, dict]:
+    return {r["student_id"]: r for r in run.records}
+
+
+# --- outputs only the grader writes --------------------------------------------------------------
+
+
+def test_rewritten_results_are_regraded_not_reused(pool, tmp_path):
+    """A kernel (or a daemon left behind) that rewrites results/*.json keeping their sha256 (a
+    classmate's 8 -> 0, its own 0 -> 8) changes nothing: the records fail the signature check,
+    are regraded, and the run summary says so."""
+    subs = tmp_path / "in"
+    put(subs / "ann.ipynb", notebook("ann", released_to="ann"))
+    put(subs / "bob.ipynb", notebook("bob", released_to="bob", right=False))
+    out = tmp_path / "out"
+    first = rows_of(grade(EXERCISE, [subs], out=out, executor=pool, timeout=20, progress=False))
+    assert (first["ann"]["total"], first["bob"]["total"]) == (FULL, 0)
+    for name, total in (("ann", 0.0), ("bob", float(FULL))):
+        path = out / "results" / f"{name}.json"
+        record = json.loads(path.read_text())
+        record.update(total=total, scores={q: (total and v["max"]) for q, v in
+                                           zip(record["scores"], record["questions"])})
+        record.pop("signature", None)
+        path.write_text(json.dumps(record))
+    (out / "gradebook.csv").write_text("student_id,total\nbob,8\n")  # the daemon's own row
+    again = grade(EXERCISE, [subs], out=out, executor=pool, timeout=20, progress=False)
+    assert again.regraded == 2 and again.reused == 0 and again.graded == 2
+    assert (rows_of(again)["ann"]["total"], rows_of(again)["bob"]["total"]) == (FULL, 0)
+    assert gradebook(out)["bob"][0]["total"] == "0"
+    summary = (out / "summary.txt").read_text()
+    assert "2 earlier result(s) failed the signature check" in summary
+    assert "results/bob.json failed the signature check" in summary
+    third = grade(EXERCISE, [subs], out=out, executor=pool, timeout=20, progress=False)
+    assert third.reused == 2 and third.regraded == 0  # what the grader signed is reused
+
+
+def test_a_signature_needs_the_key_outside_the_output_folder(pool, tmp_path, monkeypatch):
+    """A record copied with its signature but signed by another key (another grader, or one
+    forged with a key of the attacker's) is not reused."""
+    subs = put(tmp_path / "in" / "ann.ipynb", notebook("ann", released_to="ann"))
+    out = tmp_path / "out"
+    grade(EXERCISE, [subs], out=out, executor=pool, timeout=20, progress=False)
+    monkeypatch.setenv("CBC_TEACH_KEY_FILE", str(tmp_path / "another.key"))
+    again = grade(EXERCISE, [subs], out=out, executor=pool, timeout=20, progress=False)
+    assert again.regraded == 1 and again.reused == 0
+    assert not str(tmp_path / "another.key").startswith(str(out))
+
+
+def test_planted_links_are_replaced_never_followed(pool, tmp_path):
+    """Links planted under the output folder neither overwrite a classmate's submission nor
+    redirect the gradebook, a result, a feedback page or the reference cache."""
+    subs = tmp_path / "in"
+    victim = put(subs / "victim.ipynb", notebook("victim", released_to="victim"))
+    put(subs / "ann.ipynb", notebook("ann", released_to="ann"))
+    before = victim.read_bytes()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    (out / "results").mkdir(parents=True)
+    (out / "results" / "victim.json").symlink_to(victim)
+    (out / "results" / "ann.json").symlink_to(elsewhere / "ann.json")
+    (out / "feedback").symlink_to(elsewhere, target_is_directory=True)
+    (out / "gradebook.csv").symlink_to(elsewhere / "gradebook.csv")
+    (out / "summary.txt").symlink_to(victim)
+    (out / ".cache").symlink_to(elsewhere, target_is_directory=True)
+    run = grade(EXERCISE, [subs], out=out, executor=pool, timeout=20, progress=False)
+    assert victim.read_bytes() == before
+    assert list(elsewhere.iterdir()) == []
+    assert [r["total"] for r in run.records] == [FULL, FULL]
+    for path in (out / "gradebook.csv", out / "summary.txt", out / "results" / "victim.json",
+                 out / "feedback" / "ann.html"):
+        assert path.is_file() and not path.is_symlink()
+    assert not (out / "feedback").is_symlink() and not (out / ".cache").is_symlink()
+    assert any("was a symbolic link" in n for n in run.notices)
+
+
+def test_a_folder_at_my_result_is_one_error_row(pool, tmp_path):
+    """A folder planted at results/<me>.json makes that row an error, not the run a traceback."""
+    subs = tmp_path / "in"
+    put(subs / "ann.ipynb", notebook("ann", released_to="ann"))
+    put(subs / "bob.ipynb", notebook("bob", released_to="bob"))
+    out = tmp_path / "out"
+    (out / "results" / "bob.json").mkdir(parents=True)
+    run = grade(EXERCISE, [subs], out=out, executor=pool, timeout=20, progress=False)
+    rows = rows_of(run)
+    assert rows["ann"]["status"] == "graded" and rows["ann"]["total"] == FULL
+    assert rows["bob"]["status"] == "error"
+    assert "results/bob.json in the output folder is a folder" in rows["bob"]["reason"]
+    assert set(gradebook(out)) == {"ann", "bob"}
+
+
+# --- a defensive survey --------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(300)
+def test_odd_entries_are_error_rows_and_never_hang(pool, tmp_path):
+    """A folder named x.ipynb, a dangling link, a link to a classmate's notebook and a FIFO
+    named .ipynb each give one error row with its reason; the real submission is graded and the
+    run neither crashes nor hangs on the FIFO."""
+    subs = tmp_path / "in"
+    real = put(subs / "ann.ipynb", notebook("ann", released_to="ann"))
+    (subs / "x.ipynb").mkdir()
+    (subs / "x.ipynb" / "inside.ipynb").write_text("{}")  # not searched: x.ipynb is an entry
+    (subs / "dangling.ipynb").symlink_to(subs / "gone.ipynb")
+    (subs / "copycat.ipynb").symlink_to(real)
+    os.mkfifo(subs / ".ipynb")
+    os.mkfifo(subs / "pipe.ipynb")
+    run = grade(EXERCISE, [subs], out=tmp_path / "out", executor=pool, timeout=20,
+                progress=False)
+    reasons = {pathlib.Path(r["submission"]).name: r["reason"] for r in run.records}
+    assert reasons == {
+        "ann.ipynb": "",
+        "x.ipynb": "x.ipynb is a folder, not a notebook file",
+        "dangling.ipynb": "dangling.ipynb is a symbolic link to a missing file: links are not "
+                          "followed, hand in the notebook file itself",
+        "copycat.ipynb": "copycat.ipynb is a symbolic link (to a regular file): links are not "
+                         "followed, hand in the notebook file itself",
+        ".ipynb": ".ipynb is a named pipe (FIFO), not a notebook file",
+        "pipe.ipynb": "pipe.ipynb is a named pipe (FIFO), not a notebook file",
+    }
+    assert [r["status"] for r in run.records].count("error") == 5
+    assert run.problems == []
+
+
+@pytest.mark.timeout(300)
+def test_a_fifo_given_by_name_does_not_hang(pool, tmp_path):
+    """A FIFO named on the command line is an error row too (it is opened without blocking)."""
+    os.mkfifo(tmp_path / "s001.ipynb")
+    run = grade(EXERCISE, [tmp_path / "s001.ipynb"], out=tmp_path / "out", executor=pool,
+                timeout=20, progress=False)
+    assert run.records[0]["reason"] == "s001.ipynb is a named pipe (FIFO), not a notebook file"
+
+
+# --- clearer rows ------------------------------------------------------------------------------------
+
+
+def test_ids_from_bad_file_names_say_so(pool, tmp_path):
+    """A file name starting with _ or ., or not UTF-8, gives an error row about the student id,
+    not a problem with the instructor's solution."""
+    subs = tmp_path / "in"
+    put(subs / "ann.ipynb", notebook("ann"))
+    put(subs / "_s001.ipynb", notebook("s001"))
+    put(subs / ".s002.ipynb", notebook("s002"))
+    bad = os.fsdecode(b"\xffs003\xfe.ipynb")
+    put(subs / bad, notebook("s003"))
+    run = grade(EXERCISE, [subs], out=tmp_path / "out", executor=pool, timeout=20,
+                progress=False)
+    assert run.problems == []
+    rows = {pathlib.Path(r["submission"]).name: r for r in run.records}
+    assert rows["ann.ipynb"]["status"] == "graded" and rows["ann.ipynb"]["total"] == FULL
+    for name in ("_s001.ipynb", ".s002.ipynb"):
+        assert rows[name]["status"] == "error"
+        assert "is not a valid student id" in rows[name]["reason"]
+        assert "instructor" not in rows[name]["reason"]
+    [odd] = [r for n, r in rows.items() if "s003" in n]
+    assert odd["status"] == "error" and "not UTF-8 text" in odd["reason"]
+    text = (tmp_path / "out" / "gradebook.csv").read_text(encoding="utf-8")
+    assert text.count("\n") == 5
+
+
+def test_an_id_claimed_twice_keeps_the_one_in_its_own_folder(pool, tmp_path):
+    """Two files claim s001 (bob handed in s001's copy): the file in collected/s001/ stays
+    graded and says which file claimed the id too; the other is an error naming the first."""
+    col = tmp_path / "collected"
+    mine = put(col / "s001" / "ex02_anc.ipynb", notebook("s001", released_to="s001"))
+    theirs = put(col / "bob" / "ex02_anc.ipynb", notebook("s001", released_to="s001"))
+    run = grade(EXERCISE, [col], out=tmp_path / "out", executor=pool, timeout=20,
+                progress=False)
+    by_file = {r["submission"]: r for r in run.records}
+    kept, flagged = by_file[str(mine)], by_file[str(theirs)]
+    assert (kept["student_id"], kept["status"], kept["total"]) == ("s001", "graded", FULL)
+    assert f"also claimed by {theirs}" in kept["reason"]
+    assert flagged["status"] == "error"
+    assert f"claims the student id 's001' (its metadata), whose own submission is {mine}" \
+        in flagged["reason"]
+    assert "handed in as 'bob'" in flagged["reason"]
+
+
+def test_edited_setup_cell_is_reported(pool, tmp_path):
+    """An edited setup cell is reported like an edited check cell (the instructor's runs)."""
+    nb = notebook("ann", released_to="ann")
+    for cell in nb["cells"]:
+        if cell_role(cell)[0] == "setup":
+            cell["source"] = cell["source"] + "\nprint('I changed the setup')"
+    sub = put(tmp_path / "ann.ipynb", nb)
+    run = grade(EXERCISE, [sub], out=tmp_path / "out", executor=pool, timeout=20, progress=False)
+    row = run.records[0]
+    assert (row["status"], row["total"]) == ("graded", FULL)
+    assert "protected cells edited (ignored, the instructor's were run): setup" in row["reason"]
+
+
+# --- layouts -----------------------------------------------------------------------------------------
+
+
+def test_layouts_give_the_student_id(pool, tmp_path):
+    """nbgrader's submitted/<student>/<assignment>/, the exchange's <student>+<assignment>+<time>/
+    (the latest kept) and collected/<student>/ give each class copy its student's id."""
+    root = tmp_path / "course"
+    put(root / "submitted" / "s001" / "ex02_anc" / "ex02_anc.ipynb", notebook("s001"))
+    put(root / "submitted" / "s002" / "ex02_anc" / "ex02_anc.ipynb", notebook("s002", right=False))
+    inbound = root / "exchange" / "inbound"
+    put(inbound / "s003+ex02_anc+2026-11-30 09:00:00.000000 UTC" / "ex02_anc.ipynb",
+        notebook("s003", right=False))
+    put(inbound / "s003+ex02_anc+2026-11-30 10:00:00.000000 UTC+a1b2" / "ex02_anc.ipynb",
+        notebook("s003"))
+    put(inbound / "ann.lee+ex02_anc+2026-11-30 11:00:00.000000 UTC" / "ex02_anc.ipynb",
+        notebook("ann.lee"))
+    put(root / "collected" / "s004" / "my answers.ipynb", notebook("s004"))
+    run = grade(EXERCISE, [root], out=tmp_path / "out", executor=pool, timeout=20,
+                progress=False)
+    got = {r["student_id"]: (r["status"], r["total"], r["reason"]) for r in run.records}
+    assert got == {"s001": ("graded", FULL, ""), "s002": ("graded", 0, ""),
+                   "s003": ("graded", FULL, ""), "ann.lee": ("graded", FULL, ""),
+                   "s004": ("graded", FULL, "")}
+    assert any("earlier exchange submission of s003" in n for n in run.notices)
+
+
+def test_a_copy_worked_as_another_variant_says_so(pool, tmp_path):
+    """A class copy whose setup output shows alice's variant, filed under collected/bob/, gets
+    a row saying so (graded against the variant it was worked on), never a silent 0/8."""
+    put(tmp_path / "collected" / "bob" / "ex02_anc.ipynb", notebook("alice", setup_output=True))
+    put(tmp_path / "collected" / "carl" / "ex02_anc.ipynb", notebook("carl", setup_output=True))
+    run = grade(EXERCISE, [tmp_path / "collected"], out=tmp_path / "out", executor=pool,
+                timeout=20, progress=False)
+    rows = rows_of(run)
+    assert (rows["carl"]["status"], rows["carl"]["total"], rows["carl"]["reason"]) == \
+        ("graded", FULL, "")
+    bob = rows["bob"]
+    assert bob["status"] == "error" and bob["total"] == FULL
+    assert ("records the variant of 'alice' (its setup output says 'variant for alice') but was "
+            "handed in as 'bob'") in bob["reason"]
