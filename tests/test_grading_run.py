@@ -325,3 +325,150 @@ def test_a_copy_worked_as_another_variant_says_so(pool, tmp_path):
     assert bob["status"] == "error" and bob["total"] == FULL
     assert ("records the variant of 'alice' (its setup output says 'variant for alice') but was "
             "handed in as 'bob'") in bob["reason"]
+
+
+# --- workers that die, runs that are stopped --------------------------------------------------------
+
+
+def kills_its_worker(task: dict) -> dict:
+    """A grading task that kills its own worker process (SIGKILL), as a submission that reaches
+    its worker would: every time for a file named ``breaker*``, once for ``once*``."""
+    path = pathlib.Path(task["submission"])
+    if path.name.startswith("breaker"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    if path.name.startswith("once"):
+        try:
+            os.close(os.open(path.with_suffix(".killed"), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            pass
+        else:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return grade_submission(task)
+
+
+@pytest.mark.timeout(600)
+def test_a_killed_worker_costs_only_its_own_row(tmp_path, monkeypatch):
+    """A worker killed under one submission breaks the process pool: the pool is restarted and
+    the unfinished submissions retried; a worker killed once costs nothing, and the submission
+    that kills its worker every time is the only error row."""
+    monkeypatch.setattr(api, "_GRADE_TASK", kills_its_worker)
+    subs = tmp_path / "in"
+    put(subs / "breaker.ipynb", notebook("breaker", released_to="breaker"))
+    put(subs / "once.ipynb", notebook("once", released_to="once"))
+    for sid in ("ann", "bob", "cat"):
+        put(subs / f"{sid}.ipynb", notebook(sid, released_to=sid, right=sid != "bob"))
+    run = grade(EXERCISE, [subs], out=tmp_path / "out", jobs=2, timeout=20, progress=False)
+    got = {r["student_id"]: (r["status"], r["total"]) for r in run.records}
+    assert got == {"ann": ("graded", FULL), "bob": ("graded", 0), "cat": ("graded", FULL),
+                   "once": ("graded", FULL), "breaker": ("error", 0)}
+    assert "the grading worker process died while grading this submission, twice" in \
+        run.row("breaker")["reason"]
+    assert any("pool broke" in n for n in run.notices)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except OSError:
+        return False
+
+
+def _endless(student: str) -> dict:
+    nb = notebook(student, released_to=student)
+    for cell in nb["cells"]:
+        if cell_role(cell) == ("answer", "q2"):
+            cell["source"] = "while True:\n    pass\nq2 = 'mild'"
+    return nb
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("how", ["SIGTERM to the grader", "Ctrl-C (SIGINT to its process group)"])
+def test_a_stopped_run_writes_the_finished_rows_and_leaves_no_process(tmp_path, how):
+    """Stopping `cbc-teach grade` mid-run stops its workers and kernels (no orphans) and writes a
+    partial gradebook of the finished rows, saying it was interrupted."""
+    subs = tmp_path / "in"
+    for sid in ("ann", "bob"):
+        put(subs / f"{sid}.ipynb", notebook(sid, released_to=sid))
+    for sid in ("zz1", "zz2"):
+        put(subs / f"{sid}.ipynb", _endless(sid))
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cbc_teach.cli", "grade", EXERCISE, str(subs), "--out", str(out),
+         "--jobs", "2", "--timeout", "120", "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while len(list((out / "results").glob("*.json"))) < 2 and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.5)
+        time.sleep(2)  # both endless kernels are running by now
+        tree = process_tree([proc.pid]) - {proc.pid}
+        assert len(tree) >= 4  # two workers, their fork servers and kernels
+        if how.startswith("SIGTERM"):
+            proc.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, stderr
+    assert "INTERRUPTED" in stdout
+    rows = gradebook(out)
+    assert set(rows) == {"ann", "bob"} and rows["ann"][0]["total"] == str(FULL)
+    assert "INTERRUPTED" in (out / "summary.txt").read_text()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in tree) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [p for p in tree if _alive(p)] == []
+
+
+# --- Dask ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(900)
+def test_grading_on_a_dask_cluster_matches_a_local_run(pool, tmp_path):
+    """A class graded on a real distributed.LocalCluster (2 worker processes x 2 threads, started
+    in another folder, relative paths given) gives the gradebook of a local run."""
+    pytest.importorskip("distributed", reason="the test extra installs distributed")
+    subs = tmp_path / "class" / "submissions"
+    for n, sid in enumerate(["s001", "s002", "s003", "s004", "s005", "s006"]):
+        put(subs / f"{sid}.ipynb", notebook(sid, released_to=sid, right=n % 3 != 1))
+    done = subprocess.run([sys.executable, str(ROOT / "tests" / "grade_on_dask.py"),
+                           str(tmp_path / "class"), str(tmp_path / "dask")],
+                          capture_output=True, text=True, timeout=800)
+    assert done.returncode == 0, done.stderr[-3000:]
+    local = grade(EXERCISE, [subs], out=tmp_path / "local", executor=pool, timeout=20,
+                  progress=False)
+    assert local.errors == 0
+    assert (tmp_path / "dask" / "gradebook.csv").read_text() == \
+        (tmp_path / "local" / "gradebook.csv").read_text()
+
+
+def test_process_tree_is_only_what_we_started():
+    """What an interrupted run kills is exactly what it started: a child, its session-leading
+    grandchild and the daemon that one double-forked (now a child of process 1), and nothing
+    else: never process 1, this process, its ancestors or their sessions."""
+    script = ("import os, subprocess, sys, time\n"
+              "subprocess.Popen([sys.executable, '-c', 'import os, time\\nos.setsid()\\n"
+              "if os.fork() == 0:\\n    if os.fork() == 0:\\n        time.sleep(60)\\n"
+              "    os._exit(0)\\ntime.sleep(60)'])\n"
+              "time.sleep(60)\n")
+    child = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 30
+        tree: set[int] = set()
+        while time.monotonic() < deadline:
+            tree = {p for p in process_tree([child.pid]) if _alive(p)}
+            if len(tree) == 3:
+                break
+            time.sleep(0.2)
+        assert len(tree) == 3 and child.pid in tree
+        assert 1 not in tree and os.getpid() not in tree and os.getppid() not in tree
+        assert [p for p in tree if p != child.pid and os.getsid(p) == os.getsid(0)] == []
+        assert process_tree([os.getpid()]) == set()
+    finally:
+        for pid in process_tree([child.pid]):
+            os.kill(pid, signal.SIGKILL)
+        child.wait()

@@ -450,36 +450,47 @@ def _proc_table() -> dict[int, tuple[int, int]]:
             continue
         try:
             with open(f"/proc/{name}/stat", "rb") as fh:
+                # after "(comm)": state, ppid, pgrp, session, tty_nr, ...
                 fields = fh.read().rsplit(b")", 1)[1].split()
-            table[int(name)] = (int(fields[1]), int(fields[4]))
+            table[int(name)] = (int(fields[1]), int(fields[3]))
         except (OSError, IndexError, ValueError):
             continue
     return table
 
 
 def process_tree(roots: Iterable[int]) -> set[int]:
-    """The processes started from ``roots`` (and the roots): their descendants, and every process
-    in a session one of them leads or belongs to (a kernel's own session keeps a double-forked
-    daemon in it even after its parent is gone); never the caller's own session."""
+    """The processes started from ``roots`` (and the roots still running): their descendants,
+    and the members of any session one of them leads (a kernel is a session leader; a
+    double-forked daemon stays in its session after its parent is gone). Never process 1, the
+    caller or its ancestors, nor a session they belong to.
+
+    >>> process_tree([os.getpid()]) == set()
+    True
+    """
     table = _proc_table()
-    mine = os.getsid(0)
-    found = {pid for pid in roots if pid in table}
+    spared = {0, 1}
+    pid = os.getpid()
+    while pid > 1 and pid not in spared:
+        spared.add(pid)
+        pid = table.get(pid, (0, 0))[0]
+    spared_sessions = {0} | {table[p][1] for p in spared if p in table}
+    found = {p for p in roots if p in table and p not in spared}
     changed = True
     while changed:
         changed = False
-        sessions = {table[p][1] for p in found if p in table} - {mine}
+        led = {p for p in found if table[p][1] == p} - spared_sessions
         for pid, (ppid, sid) in table.items():
-            if pid not in found and (ppid in found or sid in sessions):
+            if pid not in found and pid not in spared and (ppid in found or sid in led):
                 found.add(pid)
                 changed = True
     return found
 
 
 def kill_tree(roots: Iterable[int]) -> None:
-    """SIGKILL ``roots`` and :func:`process_tree` of them (twice, for children forked meanwhile)."""
+    """SIGKILL :func:`process_tree` of ``roots`` (twice, for children forked meanwhile)."""
     roots = list(roots)
     for _ in range(2):
-        for pid in process_tree(roots) - {os.getpid()}:
+        for pid in process_tree(roots):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.05)
