@@ -348,9 +348,10 @@ def kills_its_worker(task: dict) -> dict:
 
 @pytest.mark.timeout(600)
 def test_a_killed_worker_costs_only_its_own_row(tmp_path, monkeypatch):
-    """A worker killed under one submission breaks the process pool: the pool is restarted and
-    the unfinished submissions retried; a worker killed once costs nothing, and the submission
-    that kills its worker every time is the only error row."""
+    """A worker killed under one submission breaks the process pool: the pool is restarted, the
+    submissions not yet started run as before, those that had started are retried alone; a
+    worker killed once costs nothing, and the submission that kills its worker every time is
+    the only error row."""
     monkeypatch.setattr(api, "_GRADE_TASK", kills_its_worker)
     subs = tmp_path / "in"
     put(subs / "breaker.ipynb", notebook("breaker", released_to="breaker"))
@@ -361,7 +362,7 @@ def test_a_killed_worker_costs_only_its_own_row(tmp_path, monkeypatch):
     got = {r["student_id"]: (r["status"], r["total"]) for r in run.records}
     assert got == {"ann": ("graded", FULL), "bob": ("graded", 0), "cat": ("graded", FULL),
                    "once": ("graded", FULL), "breaker": ("error", 0)}
-    assert "the grading worker process died while grading this submission, twice" in \
+    assert "died while grading this submission, and again when it was retried alone" in \
         run.row("breaker")["reason"]
     assert any("pool broke" in n for n in run.notices)
 

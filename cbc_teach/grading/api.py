@@ -408,14 +408,18 @@ def _claims(entries: list[_Entry], notices: list[str]) -> list[_Entry]:
 _TASK_LOCK = threading.Lock()
 
 
-def _call(task: Callable[[dict], dict], spec: dict) -> dict:
-    """Run one task in a worker, one at a time per process.
+def _call(task: Callable[[dict], dict], spec: dict, mark: str | None = None) -> dict:
+    """Run one task in a worker, one at a time per process; first touch ``mark`` (if given)
+    so that the runner knows the task started.
 
     Two gradings at once in one process collide inside pytest/nbval (a Dask worker runs
     several tasks in threads), so tasks of one process take turns; processes still grade in
     parallel.
     """
     with _TASK_LOCK:
+        if mark:
+            with contextlib.suppress(OSError):
+                pathlib.Path(mark).touch()
         return task(spec)
 
 
@@ -497,15 +501,19 @@ def kill_tree(roots: Iterable[int]) -> None:
 
 
 class _Runner:
-    """Runs tasks on the executor given, or on a process pool of its own. A pool broken by a
-    dead worker is replaced and the tasks it did not finish are retried once together; those
-    that break it again are run one at a time, and one that still kills its worker is an error."""
+    """Runs tasks on the executor given, or on a process pool of its own.
+
+    A pool broken by a dead worker is replaced. The tasks that had not started are run again
+    as before; each task that had started (and so may have killed its worker) is retried alone,
+    and one that kills its worker again, alone, becomes an error.
+    """
 
     def __init__(self, executor: cf.Executor | None, jobs: int) -> None:
         self.given, self.jobs = executor, jobs
         self.own: cf.Executor | None = None
         self.futures: set[cf.Future] = set()
         self.restarts = 0
+        self.marks: str | None = None
 
     def _executor(self, size: int) -> cf.Executor:
         if self.given is not None:
@@ -522,26 +530,51 @@ class _Runner:
 
     def run(self, tasks: dict, done: Callable[[object, dict | None, BaseException | None], None]) -> None:
         """Run ``tasks`` (``{key: (function, spec)}``); call ``done(key, result, exception)``."""
-        todo = dict(tasks)
-        for _ in range(2):
-            broken = self._round(todo, done)
-            if not broken:
-                return
-            self._replace()
-            todo = {k: tasks[k] for k in broken}
-        for key, call in todo.items():
-            if self._round({key: call}, done):
-                done(key, None, WorkerDied("the grading worker process died while grading this "
-                                           "submission, twice (once when it was retried alone)"))
-                self._replace()
+        import shutil
+        import tempfile
 
-    def _round(self, todo: dict, done: Callable) -> list:
+        self.marks = tempfile.mkdtemp(prefix="cbc-teach-started-")
+        try:
+            self._run(tasks, done)
+        finally:
+            shutil.rmtree(self.marks, ignore_errors=True)
+
+    def _run(self, tasks: dict, done: Callable) -> None:
+        suspect: set = set()  # started when a worker died
+        pending = list(tasks)
+        for _ in range(4 * len(tasks) + 2):  # a bound, in case a pool breaks before any start
+            if not pending:
+                return
+            together = [k for k in pending if k not in suspect]
+            alone = [k for k in pending if k in suspect]
+            pending = []
+            if together:
+                broken, started = self._round({k: tasks[k] for k in together}, done)
+                if broken:
+                    self._replace()
+                    suspect.update(started or broken)  # nothing started: count them all
+                    pending += broken
+            for key in alone:
+                broken, _ = self._round({key: tasks[key]}, done)
+                if broken:
+                    self._replace()
+                    done(key, None, WorkerDied("the grading worker process died while grading "
+                                               "this submission, and again when it was retried "
+                                               "alone"))
+        for key in pending:
+            done(key, None, WorkerDied("the grading workers kept dying; not graded"))
+
+    def _round(self, todo: dict, done: Callable) -> tuple[list, list]:
+        """Run ``todo`` once; return the keys the broken pool did not finish, and those of them
+        that had started."""
         broken: list = []
         futures: dict[cf.Future, object] = {}
+        marks: dict[object, str] = {}
         executor = self._executor(len(todo))
         for key, (task, spec) in todo.items():
+            marks[key] = os.path.join(self.marks or "", f"{len(marks)}-{time.monotonic_ns()}")
             try:
-                futures[executor.submit(_call, task, spec)] = key
+                futures[executor.submit(_call, task, spec, marks[key] if self.marks else None)] = key
             except cf.BrokenExecutor:
                 broken.append(key)
         self.futures = set(futures)
@@ -557,7 +590,8 @@ class _Runner:
                 continue
             done(key, result, None)
         self.futures = set()
-        return broken
+        started = [k for k in broken if os.path.exists(marks[k])]
+        return broken, started
 
     def stop(self) -> None:
         """Cancel what is queued; kill the own pool's workers with their kernels (no orphans)."""
@@ -565,7 +599,7 @@ class _Runner:
             future.cancel()
         if self.own is not None:
             pool, self.own = self.own, None
-            workers = [p.pid for p in getattr(pool, "_processes", {}).values() if p.pid]
+            workers = [p.pid for p in (getattr(pool, "_processes", None) or {}).values() if p.pid]
             kill_tree(workers)
             pool.shutdown(wait=False, cancel_futures=True)
 
