@@ -21,8 +21,9 @@ import time
 
 import pytest
 
+from cbc_teach.errors import GradingError
 from cbc_teach.exercises import definition
-from cbc_teach.grading import api, grade, release
+from cbc_teach.grading import api, grade, release, report
 from cbc_teach.grading.api import _warm_up, grade_submission, process_tree
 from cbc_teach.grading.notebook import cell_role
 
@@ -119,6 +120,8 @@ def test_rewritten_results_are_regraded_not_reused(pool, tmp_path):
         record.pop("signature", None)
         path.write_text(json.dumps(record))
     (out / "gradebook.csv").write_text("student_id,total\nbob,8\n")  # the daemon's own row
+    with pytest.raises(GradingError, match="carries this grader's signature"):
+        report(out, png=False)  # the report does not read them either
     again = grade(EXERCISE, [subs], out=out, executor=pool, timeout=20, progress=False)
     assert again.regraded == 2 and again.reused == 0 and again.graded == 2
     assert (rows_of(again)["ann"]["total"], rows_of(again)["bob"]["total"]) == (FULL, 0)
@@ -168,6 +171,12 @@ def test_planted_links_are_replaced_never_followed(pool, tmp_path):
         assert path.is_file() and not path.is_symlink()
     assert not (out / "feedback").is_symlink() and not (out / ".cache").is_symlink()
     assert any("was a symbolic link" in n for n in run.notices)
+    for name in ("report.txt", "questions.csv", "histogram.png"):
+        (out / name).symlink_to(victim)
+    (out / "results" / "forged.json").write_text(json.dumps({**run.records[0], "total": 99}))
+    rep = report(out)
+    assert victim.read_bytes() == before and not (out / "report.txt").is_symlink()
+    assert rep.students == 2 and "Left out: 1 result file(s)" in rep.text
 
 
 def test_a_folder_at_my_result_is_one_error_row(pool, tmp_path):
