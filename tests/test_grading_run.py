@@ -482,3 +482,20 @@ def test_process_tree_is_only_what_we_started():
         for pid in process_tree([child.pid]):
             os.kill(pid, signal.SIGKILL)
         child.wait()
+
+
+def test_tasks_of_one_worker_process_take_turns():
+    """Threads of one worker process (a Dask worker has several) never run two gradings at once:
+    pytest and nbval inside one process are not thread-safe."""
+    running, most = [], []
+
+    def task(spec: dict) -> dict:
+        running.append(spec["n"])
+        most.append(len(running))
+        time.sleep(0.05)
+        running.remove(spec["n"])
+        return spec
+
+    with cf.ThreadPoolExecutor(4) as threads:
+        got = list(threads.map(lambda n: api._call(task, {"n": n}), range(8)))
+    assert [g["n"] for g in got] == list(range(8)) and max(most) == 1
