@@ -392,11 +392,10 @@ def _endless(student: str) -> dict:
     return nb
 
 
-@pytest.mark.timeout(600)
-@pytest.mark.parametrize("how", ["SIGTERM to the grader", "Ctrl-C (SIGINT to its process group)"])
-def test_a_stopped_run_writes_the_finished_rows_and_leaves_no_process(tmp_path, how):
-    """Stopping `cbc-teach grade` mid-run stops its workers and kernels (no orphans) and writes a
-    partial gradebook of the finished rows, saying it was interrupted."""
+def _start_run(tmp_path: pathlib.Path) -> tuple[subprocess.Popen, pathlib.Path, set[int]]:
+    """`cbc-teach grade` on two quick and two endless submissions, in a session of its own;
+    returns once the quick rows are written and the endless kernels run: the process, the output
+    folder and every process it started."""
     subs = tmp_path / "in"
     for sid in ("ann", "bob"):
         put(subs / f"{sid}.ipynb", notebook(sid, released_to=sid))
@@ -407,14 +406,33 @@ def test_a_stopped_run_writes_the_finished_rows_and_leaves_no_process(tmp_path, 
         [sys.executable, "-m", "cbc_teach.cli", "grade", EXERCISE, str(subs), "--out", str(out),
          "--jobs", "2", "--timeout", "120", "--quiet"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while len(list((out / "results").glob("*.json"))) < 2 and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.5)
+    time.sleep(2)  # both endless kernels are running by now
+    tree = process_tree([proc.pid]) - {proc.pid}
+    assert len(tree) >= 4  # two workers, their fork servers and kernels
+    return proc, out, tree
+
+
+def _no_orphans(tree: set[int]) -> list[int]:
+    deadline = time.monotonic() + 15
+    while any(_alive(p) for p in tree) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [p for p in tree if _alive(p)]
+    for pid in left:  # do not leave them to the next test
+        os.kill(pid, signal.SIGKILL)
+    return left
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("how", ["SIGTERM to the grader", "Ctrl-C (SIGINT to its process group)"])
+def test_a_stopped_run_writes_the_finished_rows_and_leaves_no_process(tmp_path, how):
+    """Stopping `cbc-teach grade` mid-run stops its workers and kernels (no orphans) and writes a
+    partial gradebook of the finished rows, saying it was interrupted."""
+    proc, out, tree = _start_run(tmp_path)
     try:
-        deadline = time.monotonic() + 300
-        while len(list((out / "results").glob("*.json"))) < 2 and time.monotonic() < deadline:
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.5)
-        time.sleep(2)  # both endless kernels are running by now
-        tree = process_tree([proc.pid]) - {proc.pid}
-        assert len(tree) >= 4  # two workers, their fork servers and kernels
         if how.startswith("SIGTERM"):
             proc.send_signal(signal.SIGTERM)
         else:
@@ -428,10 +446,18 @@ def test_a_stopped_run_writes_the_finished_rows_and_leaves_no_process(tmp_path, 
     rows = gradebook(out)
     assert set(rows) == {"ann", "bob"} and rows["ann"][0]["total"] == str(FULL)
     assert "INTERRUPTED" in (out / "summary.txt").read_text()
-    deadline = time.monotonic() + 10
-    while any(_alive(p) for p in tree) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert [p for p in tree if _alive(p)] == []
+    assert _no_orphans(tree) == []
+
+
+@pytest.mark.timeout(600)
+def test_a_grader_killed_outright_leaves_no_process(tmp_path):
+    """Even a grader killed with SIGKILL (nothing can clean up) leaves no worker, fork server or
+    kernel behind: each worker watches it and stops what it started; the finished results stay."""
+    proc, out, tree = _start_run(tmp_path)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert _no_orphans(tree) == []
+    assert {p.name for p in (out / "results").glob("*.json")} == {"ann.json", "bob.json"}
 
 
 # --- Dask ----------------------------------------------------------------------------------------------

@@ -429,13 +429,28 @@ def _default_executor(jobs: int) -> cf.Executor:
 
 
 def _warm_up() -> None:
-    """Start the kernel fork server and import what every task needs, before the first task."""
+    """Start the kernel fork server and import what every task needs, before the first task;
+    watch the grader's main process (if it is killed outright, this worker stops its kernels
+    and exits, leaving no orphan)."""
     from . import forkserver
+
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True,
+                     name="cbc-teach-watch-parent").start()
 
     forkserver.warm_up()
     import jupyter_client.manager  # noqa: F401
     import nbval.plugin  # noqa: F401
     import pytest  # noqa: F401
+
+
+def _watch_parent(parent: int, every: float = 0.5) -> None:
+    """In a grading worker: once ``parent`` is gone (killed with SIGKILL, nothing could clean up),
+    kill what this worker started (fork server, kernels) and exit."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    me = os.getpid()
+    kill_tree(pid for pid, (ppid, _) in _proc_table().items() if ppid == me)
+    os._exit(1)
 
 
 class WorkerDied(RuntimeError):
