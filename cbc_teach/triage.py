@@ -55,8 +55,8 @@ from .classify import Classification, classify
 from .errors import CBCTeachError, InvalidParameterError
 from .history import History, term_label
 
-__all__ = ["LEVELS", "Rule", "Triage", "infection_signs", "levels", "rules", "triage",
-           "warning_signs"]
+__all__ = ["LEVELS", "Rule", "Triage", "infection_signs", "levels", "rules", "thresholds",
+           "triage", "warning_signs"]
 
 #: The triage levels, most urgent first (the data file defines them; a test checks they agree).
 LEVELS = ("emergency", "urgent", "routine", "none")
@@ -150,6 +150,16 @@ def levels() -> dict[str, str]:
     'the same day: the doctor or treatment team today'
     """
     return {name: _table()["levels"][name]["meaning"] for name in LEVELS}
+
+
+def thresholds() -> dict[str, dict]:
+    """The numbers the rules use, by group, each group with its source (a copy).
+
+    >>> th = thresholds()
+    >>> th["fever"]["single_reading_c"], th["neutropenia"]["anc_below"]
+    (38.3, 0.5)
+    """
+    return {name: dict(group) for name, group in _table()["thresholds"].items()}
 
 
 def warning_signs() -> tuple[str, ...]:
