@@ -76,13 +76,16 @@ _FACTS = frozenset({
 
 @dataclass(frozen=True)
 class Rule:
-    """One row of the rule table: a condition on facts, a level, texts and a source.
+    """One row of the rule table: a condition on facts, a level, texts and its sources.
 
-    ``level`` is None for a note (an explanation that never changes the level).
+    ``level`` is None for a note (an explanation that never changes the level); ``cite`` is the
+    short form shown after each reason, ``sources`` the full references.
 
     >>> r = rules()[0]
     >>> r.id, r.level, r.cite
     ('febrile_neutropenia', 'emergency', 'Freifeld 2011')
+    >>> r.sources[0][:60]
+    'Freifeld AG, Bow EJ, Sepkowitz KA, et al. Clinical practice '
     """
 
     id: str
@@ -93,7 +96,12 @@ class Rule:
     reason: str
     advice: str
     cite: str
-    source: str
+    sources: tuple[str, ...]
+
+    @property
+    def source(self) -> str:
+        """The full references as one text."""
+        return " | ".join(self.sources)
 
     def matches(self, facts: dict[str, bool]) -> bool:
         """True when every ``all`` fact, at least one ``any`` fact and no ``none`` fact holds."""
@@ -112,12 +120,20 @@ def _table() -> dict:
     return table
 
 
-def _make_rule(row: dict, *, note: bool) -> Rule:
+def _make_rule(row: dict, *, note: bool, references: dict | None = None) -> Rule:
+    refs = _table()["references"] if references is None else references
+    keys = tuple(row.get("sources", ()))
+    missing = [k for k in keys if k not in refs]
+    if missing or not keys:
+        raise CBCTeachError(
+            f"{_FILE}: rule {row['id']!r} needs sources from [references]; unknown: {missing}."
+        )
     rule = Rule(
         id=row["id"], level=None if note else row["level"],
         all=tuple(row.get("all", ())), any=tuple(row.get("any", ())),
         none=tuple(row.get("none", ())), reason=row["reason"], advice=row.get("advice", ""),
-        cite=row["cite"], source=row["source"],
+        cite="; ".join(refs[k]["cite"] for k in keys),
+        sources=tuple(refs[k]["text"] for k in keys),
     )
     unknown = [f for f in (*rule.all, *rule.any, *rule.none) if f not in _FACTS]
     if unknown or (not note and rule.level not in LEVELS):
@@ -317,7 +333,7 @@ def triage(cbc: CBC, history: History | None = None, *, population: str = "adult
         anc=cbc.anc,
         temperature_c=history.temperature_c,
         classification=cls,
-        sources=tuple(dict.fromkeys(r.source for r in matched)),
+        sources=tuple(dict.fromkeys(s for r in matched for s in r.sources)),
         advice=tuple(advice),
         rules=tuple(matched),
     )

@@ -451,7 +451,7 @@ def test_every_rule_has_a_level_a_reason_and_a_followable_source():
     """Each rule names a level, a reason, a short citation and a full source with a year."""
     for rule in rules():
         assert rule.level in LEVELS and rule.reason and rule.cite, rule.id
-        assert re.search(r"(19|20)\d\d", rule.source), rule.id
+        assert rule.sources and all(re.search(r"(19|20)\d\d", s) for s in rule.sources), rule.id
 
 
 def test_the_rule_table_cites_no_file_outside_the_repository():
@@ -462,9 +462,12 @@ def test_the_rule_table_cites_no_file_outside_the_repository():
 
 def test_a_rule_on_an_unknown_fact_is_refused():
     """A rule that tests a fact the engine does not compute is a clear error."""
-    row = {"id": "x", "all": ["fevr"], "level": "urgent", "reason": "r", "cite": "c", "source": "s"}
+    refs = {"r": {"cite": "R 2020", "text": "R. J 2020;1:1"}}
+    row = {"id": "x", "all": ["fevr"], "level": "urgent", "reason": "r", "sources": ["r"]}
     with pytest.raises(CBCTeachError, match="fevr"):
-        _make_rule(row, note=False)
+        _make_rule(row, note=False, references=refs)
+    with pytest.raises(CBCTeachError, match="unknown: \\['nobody'\\]"):
+        _make_rule({**row, "all": [], "sources": ["nobody"]}, note=False, references=refs)
 
 
 # --- forms and errors -------------------------------------------------------------------------
