@@ -40,7 +40,7 @@ neutropenia for the population), ``anemia``, ``thrombocytopenia``, ``pancytopeni
 'none'
 >>> [r.id for r in triage(CBC(2.0, neutrophils=0.2), History(days_since_chemotherapy=9,
 ...                                                          temperature_c=35.4)).rules]
-['sepsis_signs_low_count', 'expected_nadir', 'low_count']
+['sepsis_signs_low_count', 'low_count']
 """
 
 from __future__ import annotations
