@@ -13,8 +13,9 @@ matched rules wins, and every matched reason is listed. The rules cover febrile 
 (IDSA: Freifeld AG et al., Clin Infect Dis 2011;52(4):e56-e93), signs of sepsis or shock with a
 low count with or without fever (a temperature below 36 C included), a new severe neutropenia
 (agranulocytosis until proven otherwise) and drugs known for agranulocytosis, severe
-thrombocytopenia and anemia with and without bleeding, pancytopenia, the warning signs of the
-patient-education lists, and the expected chemotherapy nadir of a well, afebrile patient.
+thrombocytopenia and anemia with and without bleeding, pancytopenia, hyperleukocytosis, the
+warning signs of the patient-education lists, and the expected chemotherapy nadir of a well,
+afebrile patient.
 
 The facts (computed here, with the thresholds of the data file): ``low_white`` (leukopenia or
 neutropenia for the population), ``anemia``, ``thrombocytopenia``, ``pancytopenia``,
@@ -25,7 +26,7 @@ neutropenia for the population), ``anemia``, ``thrombocytopenia``, ``pancytopeni
 ``two_sepsis_signs``, ``warning_sign``, ``infection_sign``, ``agranulocytosis_symptom``,
 ``agranulocytosis_drug``, ``drug_neutropenia``, ``bleeding``, ``bruising``,
 ``platelets_unknown``, ``severe_thrombocytopenia``, ``platelets_below_bleeding``,
-``severe_anemia`` and ``any_symptom``.
+``severe_anemia``, ``hyperleukocytosis`` (a WBC above 100) and ``any_symptom``.
 
 >>> t = triage(CBC(1.2, neutrophils=0.3), History(temperature_c=38.4))
 >>> t.level, t.febrile_neutropenia
@@ -70,7 +71,7 @@ _FACTS = frozenset({
     "hypothermia", "sepsis_sign", "two_sepsis_signs", "warning_sign", "infection_sign",
     "agranulocytosis_symptom", "agranulocytosis_drug", "drug_neutropenia", "bleeding",
     "bruising", "platelets_unknown", "severe_thrombocytopenia", "platelets_below_bleeding",
-    "severe_anemia", "any_symptom",
+    "severe_anemia", "any_symptom", "hyperleukocytosis",
 })
 
 
@@ -445,6 +446,8 @@ def _facts(cbc: CBC, history: History, cls: Classification) -> tuple[dict[str, b
     f["platelets_below_bleeding"] = plt is not None and plt < th["platelets"]["bleeding_below"]
     f["severe_anemia"] = hb is not None and hb < th["hemoglobin"]["severe_below_g_dl"]
     f["any_symptom"] = bool(symptoms)
+    f["hyperleukocytosis"] = cbc.wbc > th["hyperleukocytosis"]["wbc_above"]
+    c["wbc"] = f"{cbc.wbc:g}"
     c["anc"] = "unknown" if anc is None else f"{anc:g}"
     c["anc_or_unknown"] = "unknown (no differential)" if anc is None else f"{anc:g} x10^9/L"
     c["platelets"] = "" if plt is None else f"{plt:g}"

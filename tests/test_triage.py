@@ -295,6 +295,18 @@ def test_bleeding_with_a_low_white_count_and_no_platelet_count_is_urgent(symptom
     assert t.level == "urgent" and "bleeding_platelets_unknown" in t.rule_ids
 
 
+@pytest.mark.parametrize(("wbc", "expected"), [(100.1, "urgent"), (100, "none")])
+def test_a_white_count_above_100_is_urgent(wbc, expected):
+    """Hyperleukocytosis (WBC > 100, CTCAE leukocytosis grade 3; Rollig 2015): the same day."""
+    assert triage(CBC(wbc, neutrophils=80)).level == expected
+
+
+def test_hyperleukocytosis_with_breathlessness_is_an_emergency():
+    """A WBC above 100 with breathlessness or confusion may be leukostasis: an emergency."""
+    t = triage(CBC(150, neutrophils=20), History(symptoms=["shortness of breath"]))
+    assert t.level == "emergency" and "hyperleukocytosis_with_symptoms" in t.rule_ids
+
+
 # --- warning signs -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("sign", [s for s in SEVEN if s not in SEPSIS])
@@ -419,7 +431,7 @@ _HISTORIES = st.builds(
 _CBCS = st.builds(
     lambda wbc, anc, hb, plt: CBC(wbc, neutrophils=None if anc is None else min(anc, wbc),
                                   hemoglobin=hb, platelets=plt),
-    st.sampled_from([0.8, 2.0, 3.2, 6.0]),
+    st.sampled_from([0.8, 2.0, 3.2, 6.0, 150.0]),
     st.one_of(st.none(), st.sampled_from([0.05, 0.3, 0.5, 0.8, 1.2, 3.0])),
     st.one_of(st.none(), st.sampled_from([6.5, 7.0, 10.0, 14.0])),
     st.one_of(st.none(), st.sampled_from([9.0, 20.0, 45.0, 120.0, 250.0])),
