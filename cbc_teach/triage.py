@@ -241,7 +241,8 @@ class Triage:
         lines += [f"- {r}" for r in self.reasons]
         lines.append(f"For the patient: {self.patient_advice}")
         if self.sources:
-            lines.append("Sources: " + "; ".join(self.sources))
+            lines.append("Sources:")
+            lines += [f"  {s}" for s in self.sources]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -258,7 +259,8 @@ class Triage:
             f"border-radius:4px;font-weight:bold'>{html.escape(self.level.upper())}</span>{flag}</p>"
             f"<ul>{reasons}</ul>"
             f"<p><b>For the patient:</b> {html.escape(self.patient_advice)}</p>"
-            + (f"<p style='font-size:smaller'>Sources: {html.escape('; '.join(self.sources))}</p>"
+            + (f"<p style='font-size:smaller'>Sources:<br>"
+               f"{'<br>'.join(html.escape(x) for x in self.sources)}</p>"
                if self.sources else "")
             + "</div>"
         )
