@@ -329,6 +329,13 @@ def test_low_count_with_an_infection_sign_is_urgent(text):
     assert set(t.warning_signs) & set(INFECTION)
 
 
+def test_warning_signs_concern_a_low_white_count():
+    """Vomiting with a mild anemia alone is not the infection warning of a low white count."""
+    t = triage(CBC(6.0, neutrophils=3.5, hemoglobin=10.5, platelets=250),
+               History(sex="female", symptoms=["vomiting"]))
+    assert t.level == "routine" and "warning_sign_low_count" not in t.rule_ids
+
+
 def test_a_measured_fever_is_a_warning_sign():
     """A temperature of 38.0 C or more counts as the fever warning sign."""
     t = triage(MILD, History(temperature_c=38.1))
@@ -470,6 +477,15 @@ def test_the_rule_table_cites_no_file_outside_the_repository():
     """No citation points to planning material a reader cannot follow."""
     text = resources.files("cbc_teach").joinpath("data", "triage_rules.toml").read_text("utf-8")
     assert not re.search(r"REFERENCES|[Ss]eed page|correction \d", text)
+
+
+def test_the_triage_thresholds_have_one_home():
+    """The thresholds live in triage_rules.toml only: the knowledge base has no triage block."""
+    from cbc_teach._data import read_toml
+
+    assert "triage" not in read_toml("knowledge_base.toml")
+    assert {"fever", "neutropenia", "hypothermia", "platelets", "hemoglobin"} <= set(
+        read_toml("triage_rules.toml")["thresholds"])
 
 
 def test_a_rule_on_an_unknown_fact_is_refused():
