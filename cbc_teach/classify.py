@@ -183,8 +183,8 @@ class Classification:
         >>> print(classify(CBC(4.5, neutrophils=1.7)).explain())  # doctest: +ELLIPSIS
         Classification against the reference intervals for adults.
         ...
-        Neutropenia: none. The ANC 1.7 is below the reference interval (a statistical limit, 2) but at or above the neutropenia threshold 1.5 (a clinical definition) [2].
-        CTCAE v5.0: White blood cell decreased grade 0; Neutrophil count decreased grade 1 [3].
+        Neutropenia: none. The ANC 1.7 is below the reference interval (a statistical limit, 2) but at or above the neutropenia threshold 1.5 (a clinical definition) [3].
+        CTCAE v5.0: White blood cell decreased grade 0; Neutrophil count decreased grade 1 [4].
         ...
         """
         sources: list[str] = []
