@@ -17,10 +17,10 @@ The model (parameters in ``data/simulation.toml``, section ``[cohort]``):
 - **Children.** The WBC is log-normal, fitted to the age band's interval in
   ``reference_intervals.csv``; it is split into the five cells by a differential drawn from
   *Davis's* absolute counts for the child's age group (so infants have more lymphocytes than
-  neutrophils). The child "neutrophils" rows of the data file are neutropenia *thresholds*, not
-  percentiles: the simulated neutrophils follow from the WBC and the differential, and only a few
-  per cent of healthy children fall below the neutropenia threshold. Hemoglobin follows Dallman's table of
-  mean and mean - 2 SD by age.
+  neutrophils). The simulated neutrophils follow from the WBC and the differential (they are not
+  fitted to the child "neutrophils" rows), and only a few per cent of healthy children fall below
+  the neutropenia threshold (``neutropenia_thresholds.csv``). Hemoglobin follows Dallman's table
+  of mean and mean - 2 SD by age.
 
 >>> c = cohort(5, seed=1)
 >>> sorted(c)
