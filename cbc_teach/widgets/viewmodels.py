@@ -9,7 +9,7 @@ makes the logic testable without a notebook:
 >>> view.classification.anc_severity
 'moderate'
 >>> view.wbc_badge.text
-'WBC 2.8 x10^9/L: ▼ LOW (below 3.5)'
+'WBC 2.8 x10^9/L: ▼ LOW (below 4)'
 
 A combination that cannot be a blood count gives a view with an ``error`` and no results (an
 explorer then keeps showing its last valid result, with the message):
