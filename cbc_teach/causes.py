@@ -35,7 +35,7 @@ from .cbc import CBC
 from .classify import FINDINGS, Classification, classify
 from .errors import InvalidParameterError, UnknownNameError, unknown_name_message
 from .history import History, _vocab, term_label
-from .reference import check_population, reference_interval
+from .reference import adult_age, check_population, reference_interval
 
 __all__ = [
     "NO_CAUSE",
@@ -49,9 +49,6 @@ __all__ = [
 ]
 
 _KB = "knowledge_base.toml"
-
-#: From this age on, a patient is read as an adult (the child intervals stop at 18 years).
-_ADULT_AGE = 18.0
 
 #: The id of the pseudo-cause that stands for "the white count is not low: nothing to explain".
 NO_CAUSE = "no_low_count"
@@ -781,7 +778,7 @@ def _rank(cbc: CBC, history: History, population: str):
     check_population(population, history.age_years if population == "child" else None)
     kb = _knowledge()
     age = history.age_years
-    child = population == "child" or (age is not None and age < _ADULT_AGE)
+    child = population == "child" or (age is not None and age < adult_age())
     table = "child" if child else "adult"
     cls = classify(cbc, population=table, age_years=age if child else None, sex=history.sex)
     ctx = _Context(cbc, history, population, cls)
@@ -835,7 +832,7 @@ def _rank(cbc: CBC, history: History, population: str):
     scores.sort(key=lambda s: (-s.probability, order[s.id]))
     remarks = _remarks(ctx, scores)
     if child and population != "child":
-        remarks += (f"Age {age:g} is under {_ADULT_AGE:g}: the children's reference intervals "
+        remarks += (f"Age {age:g} is under {adult_age():g}: the children's reference intervals "
                     "and the childhood priors were used.",)
     return tuple(scores), cls, remarks
 

@@ -24,10 +24,21 @@ from .reference import (
     ANALYTES,
     POPULATION_LABELS,
     Interval,
+    adult_age,
+    age_from_days,
     check_population,
     interval_arrays,
     reference_interval,
 )
+from .severity import (  # SEVERITIES is re-exported: older code imports it from here
+    SEVERITIES,  # noqa: F401
+    Threshold,
+    anc_severity_array,
+    neutropenia_threshold,
+    severity_band,
+    threshold_array,
+)
+from .severity import anc_severity as _anc_severity
 from .units import plausible_range
 
 __all__ = [
@@ -65,7 +76,6 @@ ANALYTE_LABELS = {
     "mcv": "MCV",
     "platelets": "Platelets",
 }
-SEVERITIES = ("none", "mild", "moderate", "severe")
 
 
 @functools.cache
@@ -79,18 +89,6 @@ FINDINGS = (
     "basophilia", "anemia", "macrocytosis", "microcytosis", "thrombocytopenia",
     "thrombocytosis", "bicytopenia", "pancytopenia",
 )
-
-
-@functools.cache
-def _severity() -> dict[str, dict]:
-    table = {}
-    for row in read_csv("severity.csv"):
-        table[row["grade"]] = {
-            "lower": float(row["lower"]) if row["lower"] else -math.inf,
-            "upper": float(row["upper"]) if row["upper"] else math.inf,
-            "source": row["source"],
-        }
-    return table
 
 
 @functools.cache
@@ -139,6 +137,7 @@ class Classification:
     findings: frozenset[str]
     comparisons: tuple[Comparison, ...]
     remarks: tuple[str, ...] = field(default=())
+    threshold: Threshold | None = None
 
     @property
     def anc(self) -> float | None:
@@ -174,8 +173,18 @@ class Classification:
 
         >>> print(classify(CBC(3.2, neutrophils=1.4)).explain())  # doctest: +ELLIPSIS
         Classification against the reference intervals for adults.
-        - WBC 3.2 x10^9/L is LOW: below the lower limit 3.5 (interval 3.5-11 x10^9/L) [1].
-        - ANC (neutrophils + bands) 1.4 x10^9/L is LOW: below the lower limit 1.5 ...
+        - WBC 3.2 x10^9/L is LOW: below the lower limit 4 (interval 4-11 x10^9/L) [1].
+        - ANC (neutrophils + bands) 1.4 x10^9/L is LOW: below the lower limit 2 ...
+        Neutropenia: MILD (1 <= ANC < 1.5): the ANC is below the neutropenia threshold 1.5 ...
+        ...
+
+        An adult ANC of 1.7 is below the reference interval but is not neutropenia:
+
+        >>> print(classify(CBC(4.5, neutrophils=1.7)).explain())  # doctest: +ELLIPSIS
+        Classification against the reference intervals for adults.
+        ...
+        Neutropenia: none. The ANC 1.7 is below the reference interval (a statistical limit, 2) but at or above the neutropenia threshold 1.5 (a clinical definition) [3].
+        CTCAE v5.0: White blood cell decreased grade 0; Neutrophil count decreased grade 1 [4].
         ...
         """
         sources: list[str] = []
@@ -202,15 +211,8 @@ class Classification:
                 )
             else:
                 lines.append(f"- {value} is within the interval {iv.text()} {cite(iv.source)}.")
-        if self.anc_severity is not None:
-            if self.anc_severity == "none":
-                lines.append("Neutropenia: none (the ANC is at or above the lower limit).")
-            else:
-                band = _severity()[self.anc_severity]
-                rng = _range_text(band["lower"], band["upper"], "ANC")
-                lines.append(
-                    f"Neutropenia: {self.anc_severity.upper()} ({rng}) {cite(band['source'])}."
-                )
+        if self.anc_severity is not None and self.threshold is not None:
+            lines.append(self._neutropenia_line(cite))
         if self.ctcae:
             parts = []
             for term, grade in self.ctcae.items():
@@ -224,6 +226,27 @@ class Classification:
         lines.append("Sources:")
         lines.extend(f"  [{i}] {s}" for i, s in enumerate(sources, 1))
         return "\n".join(lines)
+
+    def _neutropenia_line(self, cite) -> str:
+        """The neutropenia sentence of ``explain()``: threshold (definition) versus interval."""
+        anc, limit = self.anc, self.threshold.value
+        comp = next((c for c in self.comparisons if c.analyte == "neutrophils"), None)
+        below_interval = comp is not None and comp.status == "low"
+        if self.anc_severity == "none":
+            if below_interval:
+                return (
+                    f"Neutropenia: none. The ANC {anc:g} is below the reference interval (a "
+                    f"statistical limit, {comp.interval.low:g}) but at or above the neutropenia "
+                    f"threshold {limit:g} (a clinical definition) {cite(self.threshold.source)}."
+                )
+            return (f"Neutropenia: none (the ANC is at or above the neutropenia threshold {limit:g}) "
+                    f"{cite(self.threshold.source)}.")
+        band = severity_band(self.anc_severity)
+        rule = band.text() if band.lower <= anc < band.upper else f"ANC < {limit:g}"
+        return (
+            f"Neutropenia: {self.anc_severity.upper()} ({rule}): the ANC is below the "
+            f"neutropenia threshold {limit:g} {cite(self.threshold.source)}."
+        )
 
     def __str__(self) -> str:
         return self.explain()
@@ -271,17 +294,12 @@ def _age_text(age: float) -> str:
     if age < 1:
         months = age * 12
         if months < 1:
-            return f"{age * 365.25:.0f} days"
+            days = age * 365.25
+            if days < 3:
+                return f"{days * 24:.0f} hours"
+            return f"{days:.0f} days"
         return f"{months:.0f} months"
     return f"{age:g} years"
-
-
-def _range_text(lower: float, upper: float, name: str) -> str:
-    if lower == -math.inf:
-        return f"{name} < {upper:g}"
-    if upper == math.inf:
-        return f"{name} >= {lower:g}"
-    return f"{lower:g} <= {name} < {upper:g}"
 
 
 def _status(value: float, iv: Interval | None) -> str:
@@ -292,18 +310,6 @@ def _status(value: float, iv: Interval | None) -> str:
     if iv.high is not None and value > iv.high:
         return "high"
     return "normal"
-
-
-def _severity_of(anc: float, lln: float | None) -> str:
-    if lln is not None and anc >= lln:
-        return "none"
-    table = _severity()
-    for grade in ("severe", "moderate"):
-        if anc < table[grade]["upper"]:
-            return grade
-    if lln is None and anc >= table["mild"]["upper"]:
-        return "none"
-    return "mild"
 
 
 def _ctcae_grade(term: str, value: float, lln: float | None) -> int:
@@ -324,13 +330,48 @@ def _check_sex(sex: object) -> str | None:
     raise InvalidParameterError(f"The 'sex' must be 'male', 'female' or None; got {sex!r}.")
 
 
+def _age_of(age_years: object, age_days: object) -> object:
+    """``age_years``, or ``age_days`` turned into years (for newborns, whose limits change by hour)."""
+    if age_days is None:
+        return age_years
+    if age_years is not None:
+        raise InvalidParameterError(
+            f"Give the age once: 'age_years' ({age_years!r}) or 'age_days' ({age_days!r}), not both."
+        )
+    if isinstance(age_days, bool) or not isinstance(age_days, (int, float, np.number)) or not (
+        0 <= float(age_days) < 7 * 365.25
+    ):
+        raise InvalidParameterError(
+            f"The 'age_days' must be a number of days from 0 (0.5 is 12 hours of life); got {age_days!r}."
+        )
+    return age_from_days(float(age_days))
+
+
 def classify(
-    cbc: CBC, *, population: str = "adult", age_years: float | None = None, sex: str | None = None
+    cbc: CBC,
+    *,
+    population: str = "adult",
+    age_years: float | None = None,
+    sex: str | None = None,
+    age_days: float | None = None,
 ) -> Classification:
-    """Classify a count against a population's reference intervals.
+    """Classify a count against a population's reference intervals and neutropenia threshold.
 
     ``population`` is ``"adult"``, ``"duffy_null"`` (adults with the Duffy-null phenotype) or
-    ``"child"`` (needs ``age_years``). ``sex`` only refines the hemoglobin limit.
+    ``"child"`` (needs an age). ``sex`` only refines the hemoglobin limit. For newborns, whose
+    neutrophil limits change by the hour in the first three days, give ``age_days`` instead of
+    ``age_years`` (``age_days=0.75`` is 18 hours of life; ``age_days=21`` three weeks).
+
+    The severity compares the ANC with the neutropenia *threshold* (a clinical definition: 1.5 in
+    adults), not with the reference interval's lower limit (statistical: 2.0 in adults here):
+
+    >>> c = classify(CBC(4.5, neutrophils=1.7))
+    >>> c.anc_severity, c.ctcae["neutrophil_count_decreased"], "neutropenia" in c.findings
+    ('none', 1, False)
+    >>> classify(CBC(12.0, neutrophils=5.0), population="child", age_days=0.75).anc_severity
+    'mild'
+    >>> classify(CBC(7.0, neutrophils=2.0), population="child", age_days=21).wbc_status
+    'normal'
 
     >>> classify(CBC(3.0, neutrophils=1.3), population="duffy_null").anc_severity
     'none'
@@ -345,7 +386,7 @@ def classify(
         raise InvalidParameterError(
             f"classify() needs a CBC, e.g. classify(CBC(3.2, neutrophils=1.1)); got {type(cbc).__name__}."
         )
-    age = check_population(population, age_years)
+    age = check_population(population, _age_of(age_years, age_days))
     sex = _check_sex(sex)
     values = {
         "wbc": cbc.wbc,
@@ -374,7 +415,8 @@ def classify(
         iv = intervals.get(analyte)
         return None if iv is None else iv.low
 
-    anc_severity = None if cbc.anc is None else _severity_of(cbc.anc, lln("neutrophils"))
+    threshold = neutropenia_threshold(population, age)
+    anc_severity = None if cbc.anc is None else _anc_severity(cbc.anc, threshold.value)
     ctcae = {}
     for term, analyte in CTCAE_TERMS.items():
         if values[analyte] is not None:
@@ -387,6 +429,7 @@ def classify(
             continue
         hit = (
             (rule == "below_low" and status[analyte] == "low")
+            or (rule == "below_threshold" and anc_severity not in (None, "none"))
             or (rule == "above_high" and status[analyte] == "high")
             or (rule.startswith("below:") and values[analyte] < float(rule.split(":")[1]))
         )
@@ -411,8 +454,10 @@ def classify(
             "The data file has no reference limits for " + ", ".join(missing)
             + f" in {POPULATION_LABELS.get(population, population)} of this age; they are shown but not classified."
         )
-    if population == "adult" and age is not None and age < 18:
-        remarks.append(f"Age {age:g} is under 18: population='child' uses children's intervals.")
+    if population == "adult" and age is not None and age < adult_age():
+        remarks.append(
+            f"Age {age:g} is under {adult_age():g}: population='child' uses children's intervals."
+        )
     if population == "duffy_null":
         remarks.append(
             "CTCAE grades use fixed thresholds: a healthy Duffy-null adult with an ANC of 1.0-1.5 "
@@ -429,6 +474,7 @@ def classify(
         findings=frozenset(findings),
         comparisons=tuple(comparisons),
         remarks=tuple(remarks),
+        threshold=threshold,
     )
 
 
@@ -561,14 +607,7 @@ def classify_many(
     out["wbc_status"] = np.where(low["wbc"], "low", np.where(high["wbc"], "high", "normal"))
     if "neutrophils" in values:
         anc = values["neutrophils"]
-        lln = limits["neutrophils"][0]
-        sev = _severity()
-        label = np.where(
-            anc < sev["severe"]["upper"], "severe",
-            np.where(anc < sev["moderate"]["upper"], "moderate", "mild"),
-        )
-        no_lln_ok = np.isnan(lln) & (anc >= sev["mild"]["upper"])
-        label = np.where((anc >= lln) | no_lln_ok, "none", label)
+        label = anc_severity_array(anc, threshold_array(population, ages, n))
         out["anc"] = anc
         out["anc_severity"] = label
     ctcae = {}
@@ -591,6 +630,8 @@ def classify_many(
             continue
         if rule == "below_low":
             findings[name] = low[analyte]
+        elif rule == "below_threshold":
+            findings[name] = out["anc_severity"] != "none"
         elif rule == "above_high":
             findings[name] = high[analyte]
         elif rule.startswith("below:"):

@@ -3,7 +3,7 @@
 >>> populations()
 ('adult', 'child', 'duffy_null')
 >>> reference_interval("wbc").low
-3.5
+4.0
 >>> reference_interval("neutrophils", population="duffy_null").low
 1.2
 >>> reference_interval("wbc", population="child", age_years=0.5).text()
@@ -28,7 +28,10 @@ from .errors import (
 
 __all__ = [
     "ANALYTES",
+    "HOURS_PER_YEAR",
     "Interval",
+    "adult_age",
+    "age_from_days",
     "check_population",
     "interval_arrays",
     "populations",
@@ -69,8 +72,37 @@ class Interval:
         return f"{lo}-{hi} {self.unit}"
 
 
+#: Hours in a year of 365.25 days: ages in hours or days become years through this one number.
+HOURS_PER_YEAR = 24 * 365.25
+
+
 def _num(text: str | None) -> float | None:
     return None if text is None else float(text)
+
+
+def parse_age(text: str | None) -> float | None:
+    """An age cell of a data file in years: ``"2.5"`` (years), ``"12h"`` (hours), ``"7d"`` (days).
+
+    >>> parse_age("2"), parse_age("7d") == age_from_days(7), parse_age("12h") == age_from_days(0.5)
+    (2.0, True, True)
+    """
+    if text is None:
+        return None
+    text = text.strip()
+    if text.endswith("h"):
+        return float(text[:-1]) / HOURS_PER_YEAR
+    if text.endswith("d"):
+        return age_from_days(float(text[:-1]))
+    return float(text)
+
+
+def age_from_days(days: float) -> float:
+    """An age in days (``0.5`` is 12 hours of life) as years, as the data files count them.
+
+    >>> round(age_from_days(21), 4)
+    0.0575
+    """
+    return days * 24 / HOURS_PER_YEAR
 
 
 @functools.cache
@@ -82,8 +114,8 @@ def _rows() -> tuple[dict, ...]:
                 "population": row["population"],
                 "analyte": row["analyte"],
                 "sex": row["sex"],
-                "age_min": _num(row["age_min_years"]),
-                "age_max": _num(row["age_max_years"]),
+                "age_min": parse_age(row["age_min_years"]),
+                "age_max": parse_age(row["age_max_years"]),
                 "low": _num(row["low"]),
                 "high": _num(row["high"]),
                 "unit": row["unit"],
@@ -101,6 +133,16 @@ def populations() -> tuple[str, ...]:
     True
     """
     return tuple(sorted({row["population"] for row in _rows()}))
+
+
+@functools.cache
+def adult_age() -> float:
+    """The age from which a person is read as an adult: where the 'child' rows of the data stop.
+
+    >>> adult_age()
+    18.0
+    """
+    return _age_range("child")[1]
 
 
 def _age_range(population: str) -> tuple[float, float] | None:
@@ -142,7 +184,7 @@ def check_population(population: object, age_years: object = None) -> float | No
                 "age_years=..., e.g. age_years=0.5 for a six-month-old."
             )
         if not lo <= age < hi:
-            hint = " Use population='adult' from 18 years." if age >= hi else ""
+            hint = f" Use population='adult' from {hi:g} years." if age >= hi else ""
             raise InvalidParameterError(
                 f"The 'age_years' for the {population!r} population must be from {lo:g} to under "
                 f"{hi:g} years; got {age:g}.{hint}"

@@ -1,7 +1,7 @@
-"""classify and classify_many against the clinical facts in REFERENCES.md.
+"""classify and classify_many against published limits and definitions.
 
-The expected values in these tables are written from ../shared/clinical/REFERENCES.md and
-SPEC.md, not read from the data files the code uses, so a wrong data row fails a test.
+The expected values in these tables are written from the published sources named beside them
+(and SPEC.md), not read from the data files the code uses, so a wrong data row fails a test.
 """
 
 from __future__ import annotations
@@ -27,17 +27,20 @@ SEVERITY_ORDER = {"none": 0, "mild": 1, "moderate": 2, "severe": 3}
 @pytest.mark.parametrize(
     ("population", "age", "wbc", "status"),
     [
-        ("adult", None, 3.49, "low"),
-        ("adult", None, 3.5, "normal"),  # low means below the lower limit (seed page 3,500/uL)
+        ("adult", None, 3.99, "low"),
+        ("adult", None, 4.0, "normal"),  # Hoffbrand & Moss, Bain, Oxford: 4.0-11.0
+        ("adult", None, 3.5, "low"),  # a patient-education page's 3.5 is not the textbook limit
         ("adult", None, 11.0, "normal"),
         ("adult", None, 11.01, "high"),
         ("duffy_null", None, 2.99, "low"),  # Hibbs 2025: WBC about 3.0-9.7
         ("duffy_null", None, 3.0, "normal"),
         ("duffy_null", None, 9.7, "normal"),
         ("duffy_null", None, 9.8, "high"),
-        ("child", 0.02, 8.9, "low"),  # Iowa: 0-1 month 9.0-30.0
-        ("child", 0.02, 9.0, "normal"),
-        ("child", 0.02, 30.1, "high"),
+        ("child", 0.01, 8.9, "low"),  # Iowa: 0-1 month 9.0-30.0, used for the first week
+        ("child", 0.01, 9.0, "normal"),
+        ("child", 0.01, 30.1, "high"),
+        ("child", 21 / 365.25, 7.0, "normal"),  # a healthy 3-week-old with WBC 7 is not low
+        ("child", 21 / 365.25, 4.9, "low"),
         ("child", 0.1, 4.9, "low"),  # Iowa: 1-3 months 5.0-19.5
         ("child", 0.1, 19.6, "high"),
         ("child", 0.5, 5.9, "low"),  # Iowa: 3-12 months 6.0-17.5
@@ -60,7 +63,8 @@ def test_wbc_status_both_sides_of_each_limit(population, age, wbc, status):
 @pytest.mark.parametrize(
     ("population", "age", "anc", "severity"),
     [
-        ("adult", None, 1.5, "none"),  # Taplitz 2018 / UpToDate: neutropenia ANC < 1.5
+        ("adult", None, 1.7, "none"),  # below the interval (about 1.8-2.0), not neutropenia
+        ("adult", None, 1.5, "none"),  # Gibson & Berliner 2014: neutropenia ANC < 1.5
         ("adult", None, 1.49, "mild"),
         ("adult", None, 1.0, "mild"),  # mild 1.0 <= ANC < 1.5
         ("adult", None, 0.99, "moderate"),
@@ -76,7 +80,7 @@ def test_wbc_status_both_sides_of_each_limit(population, age, wbc, status):
     ],
 )
 def test_anc_severity_both_sides_of_each_cut_off(population, age, anc, severity):
-    """Severity follows Taplitz 2018 below the population's lower limit."""
+    """Severity: none at or above the population's neutropenia threshold, else its band."""
     wbc = max(anc, 1.0) + 3.0
     result = classify(CBC(wbc, neutrophils=anc), population=population, age_years=age)
     assert result.anc_severity == severity
@@ -99,19 +103,20 @@ def test_unknown_anc_gives_no_severity_and_no_neutrophil_grade():
 # --- CTCAE v5.0 ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("wbc", "grade"),
-    [(3.5, 0), (3.49, 1), (3.0, 1), (2.99, 2), (2.0, 2), (1.99, 3), (1.0, 3), (0.99, 4), (0.1, 4)],
+    [(4.0, 0), (3.99, 1), (3.0, 1), (2.99, 2), (2.0, 2), (1.99, 3), (1.0, 3), (0.99, 4), (0.1, 4)],
 )
 def test_ctcae_wbc_decreased(wbc, grade):
-    """WBC decreased: <LLN-3.0 g1, <3.0-2.0 g2, <2.0-1.0 g3, <1.0 g4 (adult LLN 3.5)."""
+    """WBC decreased: <LLN-3.0 g1, <3.0-2.0 g2, <2.0-1.0 g3, <1.0 g4 (adult LLN 4.0)."""
     assert classify(CBC(wbc)).ctcae["wbc_decreased"] == grade
 
 
 @pytest.mark.parametrize(
     ("anc", "grade"),
-    [(1.5, 0), (1.49, 2), (1.0, 2), (0.99, 3), (0.5, 3), (0.49, 4), (0.0, 4)],
+    [(2.0, 0), (1.99, 1), (1.7, 1), (1.5, 1), (1.49, 2), (1.0, 2), (0.99, 3), (0.5, 3), (0.49, 4),
+     (0.0, 4)],
 )
 def test_ctcae_neutrophil_count_decreased(anc, grade):
-    """Neutrophils: <LLN-1.5 g1 (empty when LLN is 1.5), <1.5-1.0 g2, <1.0-0.5 g3, <0.5 g4."""
+    """Neutrophils: <LLN-1.5 g1 (adult LLN 2.0), <1.5-1.0 g2, <1.0-0.5 g3, <0.5 g4."""
     grades = classify(CBC(6.0, neutrophils=anc)).ctcae
     assert grades["neutrophil_count_decreased"] == grade
 
@@ -232,10 +237,11 @@ def test_classify_needs_a_cbc():
 def test_explain_names_value_limit_and_source():
     """The explanation gives the value, the limit it crossed, and the source."""
     text = classify(CBC(3.2, neutrophils=0.9)).explain()
-    assert "WBC 3.2 x10^9/L is LOW: below the lower limit 3.5" in text
+    assert "WBC 3.2 x10^9/L is LOW: below the lower limit 4" in text
     assert "MODERATE (0.5 <= ANC < 1)" in text
-    assert "Taplitz" in text
-    assert "White blood cell decreased grade 1" in text  # 3.0 <= 3.2 < LLN 3.5
+    assert "Gibson C, Berliner N" in text and "3043-3054" in text
+    assert "1443" not in text  # the outpatient FN guideline does not define the bands
+    assert "White blood cell decreased grade 1" in text  # 3.0 <= 3.2 < LLN 4.0
     assert "Neutrophil count decreased grade 3" in text  # 0.5 <= 0.9 < 1.0
 
 
@@ -320,3 +326,86 @@ def test_classify_many_errors_name_the_row():
         classify_many(wbc=[5.0], population="child")
     with pytest.raises(UnknownPopulationError):
         classify_many(wbc=[5.0], population="martian")
+
+
+# --- reference interval versus neutropenia threshold (issue 12) -------------------------------
+def test_adult_anc_of_1_7_is_below_the_interval_but_not_neutropenia():
+    """ANC 1.7: below the interval (LLN 2.0), CTCAE grade 1, severity none, explained in words."""
+    result = classify(CBC(4.5, neutrophils=1.7))
+    assert result.anc_severity == "none"
+    assert result.ctcae["neutrophil_count_decreased"] == 1
+    assert "neutropenia" not in result.findings
+    anc_row = next(c for c in result.comparisons if c.analyte == "neutrophils")
+    assert anc_row.status == "low"
+    text = result.explain()
+    assert "below the reference interval" in text
+    assert "neutropenia threshold 1.5" in text and "Neutropenia: none" in text
+
+
+def test_classify_many_agrees_on_the_gap_between_interval_and_threshold():
+    """The vectorized form gives the same labels for ANC 1.5-2.0."""
+    out = classify_many(wbc=[5.0] * 4, neutrophils=[1.49, 1.5, 1.7, 2.0])
+    assert out["anc_severity"].tolist() == ["mild", "none", "none", "none"]
+    assert out["neutrophil_count_decreased"].tolist() == [2, 1, 1, 0]
+    assert out["findings"]["neutropenia"].tolist() == [True, False, False, False]
+
+
+@pytest.mark.parametrize(
+    ("age_days", "anc", "severity"),
+    [
+        (0.25, 1.8, "none"),  # Manroe 1979: lower limit 1.8 at birth
+        (0.25, 1.7, "mild"),
+        (0.75, 7.8, "none"),  # 12-24 h: lower limit 7.8 at the peak
+        (0.75, 5.0, "mild"),  # an ANC of 5 at 18 hours is low for the hour
+        (4, 1.75, "none"),  # from 72 h: 1.75
+        (4, 1.6, "mild"),
+        (21, 1.0, "none"),  # from 2 weeks: ANC < 1.0 (Nathan and Oski)
+        (21, 0.99, "moderate"),
+    ],
+)
+def test_newborn_thresholds_follow_the_hours_of_life(age_days, anc, severity):
+    """Newborn limits change by the hour (Manroe 1979), not one '< 5.0' for the first week."""
+    result = classify(CBC(anc + 8.0, neutrophils=anc), population="child", age_days=age_days)
+    assert result.anc_severity == severity
+    many = classify_many(wbc=[anc + 8.0], neutrophils=[anc], population="child",
+                         age_years=[age_days / 365.25])
+    assert many["anc_severity"].tolist() == [severity]
+
+
+def test_newborn_explanation_names_hours_and_the_threshold():
+    """The explanation of an 18-hour-old gives the age in hours and the threshold it used."""
+    text = classify(CBC(12.0, neutrophils=5.0), population="child", age_days=0.75).explain()
+    assert "18 hours" in text and "threshold 7.8" in text and "Manroe" in text
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"age_years": 0.1, "age_days": 3}, "not both"),
+        ({"age_days": -1}, "age_days"),
+        ({"age_days": "3"}, "age_days"),
+    ],
+)
+def test_age_days_errors_name_the_argument(kwargs, match):
+    """A wrong newborn age is a clear error naming 'age_days'."""
+    with pytest.raises(InvalidParameterError, match=match):
+        classify(CBC(10.0), population="child", **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("age", "sex", "hb", "anemia"),
+    [
+        (1.0, None, 10.5, False),  # WHO 2024: 6-23 months < 10.5 g/dL
+        (1.0, None, 10.4, True),
+        (3.0, None, 10.9, True),  # 24-59 months < 11.0
+        (3.0, None, 11.0, False),
+        (8.0, None, 11.4, True),  # 5-11 years < 11.5
+        (13.0, None, 11.9, True),  # 12-14 years < 12.0
+        (16.0, "male", 12.9, True),  # men from 15 years < 13.0
+        (16.0, "female", 12.9, False),  # non-pregnant women from 15 years < 12.0
+    ],
+)
+def test_child_anemia_follows_the_2024_who_cut_offs(age, sex, hb, anemia):
+    """Anaemia in children and adolescents uses the WHO 2024 haemoglobin cut-offs."""
+    result = classify(CBC(8.0, hemoglobin=hb), population="child", age_years=age, sex=sex)
+    assert ("anemia" in result.findings) is anemia

@@ -79,3 +79,49 @@ def test_data_is_loaded_lazily():
         "assert read_csv.cache_info().currsize > 0\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_population_has_a_neutropenia_threshold_at_every_age():
+    """neutropenia_thresholds.csv covers each population, and children from birth to 18 without gaps."""
+    from cbc_teach.reference import adult_age, populations
+    from cbc_teach.severity import neutropenia_threshold
+
+    for population in populations():
+        if population == "child":
+            for days in (0, 0.25, 0.5, 1, 2, 3, 7, 14, 21, 28, 60, 200, 365.25, 1000, 6000):
+                if days / 365.25 < adult_age():
+                    assert neutropenia_threshold("child", age_years=days / 365.25).value > 0
+        else:
+            assert neutropenia_threshold(population).value > 0
+
+
+def test_the_adult_threshold_lies_below_the_adult_reference_limit():
+    """Definition (1.5, Gibson & Berliner 2014) below the statistical limit (about 1.8-2.0)."""
+    from cbc_teach import reference_interval
+    from cbc_teach.severity import neutropenia_threshold
+
+    assert neutropenia_threshold("adult").value == 1.5
+    assert 1.8 <= reference_interval("neutrophils", "adult").low <= 2.0
+
+
+def test_severity_csv_is_read_in_one_place_only():
+    """One rule, one home: only cbc_teach/severity.py opens severity.csv (issue 12)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "cbc_teach"
+    readers = [str(p.relative_to(root)) for p in root.rglob("*.py")
+               if 'read_csv("severity.csv")' in p.read_text(encoding="utf-8")
+               or "read_csv('severity.csv')" in p.read_text(encoding="utf-8")]
+    assert readers == ["severity.py"]
+
+
+def test_the_adult_age_is_written_in_one_place_only():
+    """No module compares an age with a typed-in 18: they call reference.adult_age()."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "cbc_teach"
+    pattern = re.compile(r"age(?:_years)?\s*[<>]=?\s*18\b|_ADULT_AGE\s*=")
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -164,7 +164,7 @@ def test_cbc_explorer_starts_as_a_healthy_adult():
 
 @pytest.mark.parametrize(
     ("neutrophils", "severity", "shown", "grade"),
-    [(1.6, "none", "✓ no neutropenia", 0), (1.2, "mild", "▼ MILD neutropenia", 2),
+    [(2.1, "none", "✓ no neutropenia", 0), (1.6, "none", "✓ no neutropenia", 1), (1.2, "mild", "▼ MILD neutropenia", 2),
      (0.7, "moderate", "▼▼ MODERATE neutropenia", 3), (0.3, "severe", "▼▼▼ SEVERE neutropenia", 4)],
 )
 def test_moving_the_neutrophils_changes_severity_and_grade(neutrophils, severity, shown, grade):
@@ -183,9 +183,9 @@ def test_low_count_shows_low_badges_findings_and_bars():
     """A low count shows LOW with a symbol, the findings, and LOW in the bars' status column."""
     ex = CBCExplorer(**LOW)
     text = ex.displayed_text()
-    assert "WBC 2.8 x10^9/L: ▼ LOW (below 3.5) leukopenia" in text
+    assert "WBC 2.8 x10^9/L: ▼ LOW (below 4) leukopenia" in text
     assert "Findings: leukopenia, neutropenia" in text
-    assert "WBC 2.8 x10^9/L ▼ LOW 3.5-11 x10^9/L" in text
+    assert "WBC 2.8 x10^9/L ▼ LOW 4-11 x10^9/L" in text
     assert ex.outputs["details"].value.count("<svg") == len(ex.state.bars)
 
 
@@ -295,12 +295,12 @@ def test_reset_from_percent_mode_restores_absolute_sliders():
 
 
 def test_population_explorer_starts_at_the_adult_limit():
-    """By default: adults chosen, the ANC, and the adult lower limit 1.5 as the cut-off."""
+    """By default: adults chosen, the ANC, and the adult lower limit 2.0 as the cut-off."""
     ex = PopulationExplorer()
     assert ex.control_values() == {"population": "adult", "analyte": "neutrophils",
-                                   "lower_limit": 1.5}
+                                   "lower_limit": 2.0}
     assert set(ex.state.shares) == {"adult", "child", "duffy_null"}
-    assert "A lower limit of 1.5 x10^9/L calls" in ex.displayed_text()
+    assert "A lower limit of 2 x10^9/L calls" in ex.displayed_text()
     assert ex.outputs["plot"].value.count("<svg") == 3
 
 

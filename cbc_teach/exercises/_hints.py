@@ -1,7 +1,9 @@
 """Hint texts built from the data files, so no clinical number is typed into an exercise.
 
->>> severity_rule()
-'severity from the ANC: mild 1 to under 1.5, moderate 0.5 to under 1, severe under 0.5 (x10^9/L); none when the ANC is at or above the lower limit of normal'
+>>> severity_rule()  # doctest: +NORMALIZE_WHITESPACE
+"severity from the ANC: mild 1 to under 1.5, moderate 0.5 to under 1, severe under 0.5 (x10^9/L);
+none when the ANC is at or above the neutropenia threshold (1.5 in adults), which lies below the
+laboratory's reference interval"
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import functools
 
 from .._data import read_csv
 from ..reference import reference_interval
+from ..severity import neutropenia_threshold, severity_bands
 
 __all__ = ["ctcae_rule", "interval_rule", "severity_rule"]
 
@@ -22,13 +25,12 @@ def _num(text: str | None) -> str:
 def severity_rule() -> str:
     """The severity bands of neutropenia, from ``severity.csv``."""
     parts = []
-    for row in read_csv("severity.csv"):
-        if row["grade"] == "profound":
-            continue
-        lo, hi = _num(row["lower"]), _num(row["upper"])
-        parts.append(f"{row['grade']} {lo} to under {hi}" if lo else f"{row['grade']} under {hi}")
-    return ("severity from the ANC: " + ", ".join(parts)
-            + " (x10^9/L); none when the ANC is at or above the lower limit of normal")
+    for band in severity_bands():
+        lo, hi = f"{band.lower:g}", f"{band.upper:g}"
+        parts.append(f"{band.grade} {lo} to under {hi}" if band.lower > 0 else f"{band.grade} under {hi}")
+    return ("severity from the ANC: " + ", ".join(parts) + " (x10^9/L); none when the ANC is at or "
+            f"above the neutropenia threshold ({neutropenia_threshold('adult').value:g} in adults), "
+            "which lies below the laboratory's reference interval")
 
 
 _TERMS = {

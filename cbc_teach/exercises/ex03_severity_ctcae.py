@@ -4,6 +4,14 @@ Patient D's ANC sits exactly on a CTCAE boundary (read from ``ctcae.csv``), to p
 "<a - b" convention; patient E is a healthy Duffy-null adult, whom CTCAE's fixed thresholds
 grade although her own population's interval calls her count normal.
 
+Patient A's ANC may fall between the neutropenia threshold (1.5, a definition) and the
+laboratory's lower limit (2.0, a statistical limit): then the severity is "none" but CTCAE grades
+it 1, and the feedback explains the difference to a student who answers "mild" or grade 0.
+
+>>> ex = EXERCISE.variant("s003")
+>>> print(_gap_slip_severity("mild", "none", _with_anc(ex, 1.7)))
+Below the reference interval is not neutropenia: an adult ANC of 1.7 is under the laboratory's lower limit (2) but at or above the neutropenia threshold 1.5, so the severity is none.
+
 >>> v = EXERCISE.variant("s003")
 >>> EXERCISE.answers(v)["q7"] in ("yes", "no")
 True
@@ -11,9 +19,13 @@ True
 
 from __future__ import annotations
 
+import dataclasses
+
 from .._data import read_csv
 from ..cbc import CBC
 from ..classify import classify
+from ..reference import reference_interval
+from ..severity import neutropenia_threshold
 from ._hints import ctcae_rule, interval_rule, severity_rule
 from .model import Choice, ExerciseDefinition, Patient, Question, Variant
 
@@ -71,6 +83,40 @@ def solve(v: Variant) -> dict:
     }
 
 
+def _with_anc(v: Variant, anc: float) -> Variant:
+    """A copy of a variant whose patient A has another ANC (for the doctest of the feedback)."""
+    a = v.patient("A")
+    new_a = dataclasses.replace(a, cbc=CBC(a.cbc.wbc, neutrophils=anc))
+    return dataclasses.replace(v, patients=(new_a, *v.patients[1:]))
+
+
+def _in_the_gap(v: Variant) -> tuple[float, float, float] | None:
+    """(ANC, threshold, LLN) when patient A's ANC lies between the threshold and the LLN."""
+    anc = v.patient("A").cbc.anc
+    threshold = neutropenia_threshold("adult").value
+    lln = reference_interval("neutrophils", "adult").low
+    return (anc, threshold, lln) if threshold <= anc < lln else None
+
+
+def _gap_slip_severity(given, expected, v) -> str | None:
+    gap = _in_the_gap(v)
+    if gap and given != "none":
+        anc, threshold, lln = gap
+        return (f"Below the reference interval is not neutropenia: an adult ANC of {anc:g} is "
+                f"under the laboratory's lower limit ({lln:g}) but at or above the neutropenia "
+                f"threshold {threshold:g}, so the severity is none.")
+    return None
+
+
+def _gap_slip_grade(given, expected, v) -> str | None:
+    gap = _in_the_gap(v)
+    if gap and given == 0:
+        anc, threshold, lln = gap
+        return (f"CTCAE grade 1 runs from below the lower limit of normal ({lln:g}) down to "
+                f"{threshold:g}: an ANC of {anc:g} is grade 1 although it is not neutropenia.")
+    return _off_by_one(given, expected, v)
+
+
 def _edge_slip(given, expected, v) -> str | None:
     if abs(given - expected) == 1:
         return ("A count exactly on a boundary belongs to the milder grade: '<1.0 - 0.5' means "
@@ -92,10 +138,10 @@ EXERCISE = ExerciseDefinition(
     solve=solve,
     questions=(
         Question("q1", 1, SEVERITY, "Patient A: the severity of neutropenia.",
-                 hint=lambda: f"Use the {severity_rule()}."),
+                 hint=lambda: f"Use the {severity_rule()}.", diagnose=_gap_slip_severity),
         Question("q2", 2, GRADE, "Patient A: the CTCAE grade of 'Neutrophil count decreased'.",
                  hint=lambda: ctcae_rule("neutrophil_count_decreased") + ".",
-                 diagnose=_off_by_one),
+                 diagnose=_gap_slip_grade),
         Question("q3", 1, GRADE, "Patient B: the CTCAE grade of 'White blood cell decreased'.",
                  hint=lambda: ctcae_rule("wbc_decreased") + ".", diagnose=_off_by_one),
         Question("q4", 1, GRADE, "Patient C: the CTCAE grade of 'Lymphocyte count decreased'.",

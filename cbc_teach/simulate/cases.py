@@ -24,6 +24,7 @@ import numpy as np
 
 from .._data import read_toml
 from ..cbc import CBC
+from ..reference import adult_age
 from ._common import check_choice, make_rng
 from .cohorts import PARTS, cohort
 
@@ -112,7 +113,7 @@ def case(cause_id: str, *, seed: int | np.random.Generator | None = None):
     age = round(age, 2) if age < 2 else float(int(age))
     sex = "female" if rng.random() < spec["female"] else "male"
     population = spec.get("population", "adult")
-    if age < 18:
+    if age < adult_age():
         population = "child"
     person = cohort(
         1, population=population, seed=rng, sex=sex,

@@ -9,13 +9,18 @@ The model (parameters in ``data/simulation.toml``, section ``[cohort]``):
   measured between counts in healthy people are converted to the log scale exactly. The WBC is the
   sum of the five, so its interval is a *result* of the model (the tests check that it falls
   within 10 % of the file's WBC interval). Hemoglobin is normal, by sex; platelets log-normal.
+- **The adult ANC's lower tail.** Real neutrophil counts have a heavier lower tail than a
+  log-normal: in NHANES 0.79 % of white US adults had an ANC below 1.5 although the 2.5th
+  percentile is near 2.0 (Hsieh MM et al., Ann Intern Med 2007;146:486-492). So below its
+  2.5th percentile the adult ANC's log falls along a steeper straight line (in the normal score)
+  that passes through that published share (``lower_tail`` in the TOML).
 - **Children.** The WBC is log-normal, fitted to the age band's interval in
   ``reference_intervals.csv``; it is split into the five cells by a differential drawn from
   *Davis's* absolute counts for the child's age group (so infants have more lymphocytes than
-  neutrophils). The child "neutrophils" rows of the data file are neutropenia *thresholds*, not
-  percentiles: the simulated neutrophils follow from the WBC and the differential, and only a few
-  per cent of healthy children fall below the threshold. Hemoglobin follows Dallman's table of
-  mean and mean - 2 SD by age.
+  neutrophils). The simulated neutrophils follow from the WBC and the differential (they are not
+  fitted to the child "neutrophils" rows), and only a few per cent of healthy children fall below
+  the neutropenia threshold (``neutropenia_thresholds.csv``). Hemoglobin follows Dallman's table
+  of mean and mean - 2 SD by age.
 
 >>> c = cohort(5, seed=1)
 >>> sorted(c)
@@ -29,6 +34,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+from statistics import NormalDist
 
 import numpy as np
 
@@ -66,6 +72,21 @@ def _fitted(spec: dict, population: str, analyte: str) -> tuple[float, float]:
     return mu, sigma
 
 
+def _lower_tail(spec: dict, mu: float, sigma: float) -> tuple[float, float] | None:
+    """(z_knee, slope) of a steeper log-scale line below the 2.5th percentile, or None.
+
+    The line joins the fitted 2.5th percentile (z = -1.96) to the published share below
+    ``lower_tail.below`` (e.g. 0.79 % under 1.5), so the simulated share matches it exactly.
+    """
+    tail = spec.get("lower_tail")
+    if tail is None:
+        return None
+    z_knee = -Z_95 / 2
+    z_share = NormalDist().inv_cdf(tail["share"])
+    slope = (mu + sigma * z_knee - math.log(tail["below"])) / (z_knee - z_share)
+    return z_knee, slope
+
+
 @functools.cache
 def _log_correlation(sigmas: tuple[float, ...]) -> np.ndarray:
     """Cholesky factor of the log-scale correlation matching the TOML's Pearson correlations."""
@@ -86,11 +107,12 @@ def _log_correlation(sigmas: tuple[float, ...]) -> np.ndarray:
 @functools.cache
 def _adult_model(population: str) -> dict:
     spec = params()["cohort"][population]
-    mus, sigmas = [], []
+    mus, sigmas, tails = [], [], []
     for analyte in PARTS:
         mu, sigma = _fitted(spec[analyte], population, analyte)
         mus.append(mu)
         sigmas.append(sigma)
+        tails.append(_lower_tail(spec[analyte], mu, sigma))
     hb = {}
     for sex in ("male", "female"):
         low, high = _percentiles(spec["hemoglobin"], population, "hemoglobin", sex)
@@ -100,6 +122,7 @@ def _adult_model(population: str) -> dict:
         "mu": np.array(mus)[:, None],
         "sigma": np.array(sigmas)[:, None],
         "chol": _log_correlation(tuple(sigmas)),
+        "tails": tuple(tails),
         "hemoglobin": hb,
         "platelets": plt,
     }
@@ -123,7 +146,14 @@ def _draw_sex(sex: str | None, n: int, rng: np.random.Generator) -> np.ndarray:
 def _adults(n: int, population: str, sex: str | None, rng: np.random.Generator) -> dict:
     model = _adult_model(population)
     z = model["chol"] @ rng.standard_normal((len(PARTS), n))
-    parts = np.exp(model["mu"] + model["sigma"] * z)
+    logs = model["mu"] + model["sigma"] * z
+    for i, tail in enumerate(model["tails"]):
+        if tail is not None:
+            z_knee, slope = tail
+            knee = model["mu"][i, 0] + model["sigma"][i, 0] * z_knee
+            low = z[i] < z_knee
+            logs[i, low] = knee + slope * (z[i, low] - z_knee)
+    parts = np.exp(logs)
     out = {"wbc": parts.sum(axis=0)}
     out.update({name: parts[i] for i, name in enumerate(PARTS)})
     male = _draw_sex(sex, n, rng)

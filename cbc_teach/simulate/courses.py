@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._data import read_csv
 from ..errors import InvalidParameterError
-from ..reference import reference_interval
+from ..severity import anc_severity, neutropenia_threshold, severity_bands
 from ._common import check_choice, check_int, check_number, make_rng, params
 from .pkpd import ThreeCompartmentPK, refine, solve_many, solve_scalar
 
@@ -46,8 +45,11 @@ SAMPLE_HOURS = 1.0
 
 
 def _recovery_anc() -> float:
-    """The ANC a chemotherapy course must climb back to: the adult lower limit (data file)."""
-    return reference_interval("neutrophils", "adult").low
+    """The ANC a chemotherapy course must climb back to: the adult neutropenia threshold (1.5).
+
+    The docetaxel label gives the next cycle only once neutrophils are back to at least 1.5.
+    """
+    return neutropenia_threshold("adult").value
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,21 +158,14 @@ def _crossing_up(days: np.ndarray, values: np.ndarray, start: int, level: float)
     return float(days[j - 1] + (level - y0) / (y1 - y0) * (days[j] - days[j - 1]))
 
 
-@functools.cache
 def _severity_bands() -> tuple[tuple[str, float, float], ...]:
-    rows = {row["grade"]: row for row in read_csv("severity.csv")}
-    out = []
-    for grade in ("mild", "moderate", "severe"):
-        low = float(rows[grade]["lower"]) if rows[grade]["lower"] else 0.0
-        out.append((grade, low, float(rows[grade]["upper"])))
-    return tuple(out)
+    """(grade, lower, upper) of the severity bands, mildest first (lower 0 for the open band)."""
+    return tuple((b.grade, max(b.lower, 0.0), b.upper) for b in severity_bands())
 
 
 def _severity_word(anc: float, level: float) -> str:
-    for grade, low, high in _severity_bands():
-        if low <= anc < high:
-            return f"{grade} neutropenia"
-    return "no neutropenia" if anc >= level else "below the recovery level"
+    grade = anc_severity(anc, level)
+    return "no neutropenia" if grade == "none" else f"{grade} neutropenia"
 
 
 def _fmt_days(x: float) -> str:

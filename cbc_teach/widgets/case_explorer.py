@@ -22,6 +22,7 @@ import ipywidgets as widgets
 
 from ..causes import known_causes
 from ..history import History, term_label, vocabulary
+from ..reference import adult_age
 from ..triage import warning_signs
 from . import _common as ui
 from ._render import case_html
@@ -204,7 +205,7 @@ class CaseExplorer(ui.Explorer):
         values.update({name: v for name, v in other.items() if v is not None})
         if history.age_years is not None:
             values["age_years"] = history.age_years
-            values["population"] = "child" if history.age_years < 18 else "adult"
+            values["population"] = "child" if history.age_years < adult_age() else "adult"
         values["sex"] = _sex_value(history.sex)
         for name in HISTORY_FIELDS:
             values[name] = tuple(getattr(history, name))

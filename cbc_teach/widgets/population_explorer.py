@@ -3,10 +3,10 @@
 >>> from cbc_teach.widgets import PopulationExplorer
 >>> ex = PopulationExplorer()
 >>> ex.controls["lower_limit"].value
-1.5
+2.0
 >>> ex.controls["population"].value = "duffy_null"
 >>> round(ex.state.shares["duffy_null"], 2)
-0.07
+0.25
 >>> ex.use_own_limit()
 >>> ex.controls["lower_limit"].value
 1.2

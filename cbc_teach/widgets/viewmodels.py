@@ -9,7 +9,7 @@ makes the logic testable without a notebook:
 >>> view.classification.anc_severity
 'moderate'
 >>> view.wbc_badge.text
-'WBC 2.8 x10^9/L: ▼ LOW (below 3.5)'
+'WBC 2.8 x10^9/L: ▼ LOW (below 4)'
 
 A combination that cannot be a blood count gives a view with an ``error`` and no results (an
 explorer then keeps showing its last valid result, with the message):
@@ -30,11 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from .._data import read_csv
 from ..cbc import CBC, PERCENT_TOLERANCE
 from ..classify import ANALYTE_LABELS, CTCAE_LABELS, FINDINGS, Classification, classify
 from ..errors import CBCTeachError, InvalidParameterError, unknown_name_message
 from ..reference import POPULATION_LABELS, populations, reference_interval
+from ..severity import anc_severity as _shared_anc_severity
+from ..severity import profound_limit as _shared_profound_limit
+from ..severity import severity_bands as _shared_severity_bands
 
 __all__ = [
     "Badge",
@@ -141,24 +143,11 @@ def severity_bands() -> tuple[dict, ...]:
     >>> [(b["grade"], b["upper"]) for b in severity_bands()]
     [('mild', 1.5), ('moderate', 1.0), ('severe', 0.5)]
     """
-    bands = []
-    for row in read_csv("severity.csv"):
-        if row["grade"] == "profound":
-            continue
-        bands.append({
-            "grade": row["grade"],
-            "lower": float(row["lower"]) if row["lower"] else -math.inf,
-            "upper": float(row["upper"]) if row["upper"] else math.inf,
-            "source": row["source"],
-        })
-    bands.sort(key=lambda b: -b["upper"])
-    return tuple(bands)
+    return tuple(dataclasses.asdict(b) for b in _shared_severity_bands())
 
 
-@functools.cache
 def _profound_limit() -> float:
-    row = next(r for r in read_csv("severity.csv") if r["grade"] == "profound")
-    return float(row["upper"])
+    return _shared_profound_limit()
 
 
 def _band_upper(grade: str) -> float:
@@ -658,12 +647,8 @@ def _chemo_course(regimen: str, cycles: int, cycle_days: float, dose_fraction: f
 
 
 def _severity_word(anc: float, lower_limit: float) -> str:
-    if anc >= lower_limit:
-        return "no neutropenia"
-    for band in reversed(severity_bands()):  # severe first
-        if anc < band["upper"]:
-            return f"{band['grade']} neutropenia"
-    return "mild neutropenia"  # pragma: no cover - below the limit is at least mild
+    grade = _shared_anc_severity(anc, lower_limit)
+    return "no neutropenia" if grade == "none" else f"{grade} neutropenia"
 
 
 def _course_row(course: Any, lower_limit: float) -> CourseRow:
