@@ -660,6 +660,8 @@ class _Context:
             if anc is None:
                 return None
             return anc > reference_interval("neutrophils", "duffy_null").high
+        if name == "anc_below_lowest_duffy_null_limit":
+            return None if anc is None else anc < p["anc_below"]
         if name == "anemia_and_neutropenia_platelets_normal":
             return _all(f("anemia"), f("neutropenia"), _not(f("thrombocytopenia")))
         raise ValueError(f"knowledge_base.toml names pattern {name!r}, which the engine lacks.")

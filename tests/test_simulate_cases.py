@@ -24,7 +24,9 @@ SPEC_CAUSES = {
 ISSUE12_CAUSES = {
     "autoimmune_neutropenia", "lgl_leukemia", "non_viral_infection", "glucocorticoid_effect",
 }
-ALL_CAUSES = SPEC_CAUSES | ISSUE12_CAUSES
+#: The cause the third clinical reading of issue 12 added: untreated hyperthyroidism.
+THIRD_READING_CAUSES = {"hyperthyroidism"}
+ALL_CAUSES = SPEC_CAUSES | ISSUE12_CAUSES | THIRD_READING_CAUSES
 SEEDS = range(12)
 
 

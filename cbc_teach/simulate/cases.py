@@ -47,11 +47,11 @@ def _table() -> dict:
 
 
 def case_ids() -> tuple[str, ...]:
-    """The cause ids :func:`case` can simulate (every cause id of the specification, and the
-    four causes added by issue 12).
+    """The cause ids :func:`case` can simulate (every cause id of the specification, the four
+    causes added by issue 12 and untreated hyperthyroidism).
 
-    >>> len(case_ids()), "duffy_null" in case_ids(), "lgl_leukemia" in case_ids()
-    (27, True, True)
+    >>> len(case_ids()), "duffy_null" in case_ids(), "hyperthyroidism" in case_ids()
+    (28, True, True)
     """
     return tuple(sorted(_table()["cases"]))
 
