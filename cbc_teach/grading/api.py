@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import GradingError
-from ..exercises.session import _STUDENT
+from ..exercises.contract import is_student_id
 from .exercise import LoadedExercise, load_exercise
 from .gradebook import file_name, write_gradebook, write_result
 from .notebook import NotebookProblem, exercise_of, read_notebook, released_notebook
@@ -48,7 +48,7 @@ def read_roster(path: str | os.PathLike) -> list[str]:
         sid = row.get("student_id", "")
         if not sid:
             continue
-        if not _STUDENT.match(sid):
+        if not is_student_id(sid):
             raise GradingError(f"{path}, line {n}: the student id {sid!r} may only hold letters, "
                                "digits and . _ @ + - (and must start with a letter or digit).")
         if sid in ids:
@@ -73,7 +73,7 @@ def release(exercise: str | os.PathLike, *, out: str | os.PathLike,
     out = pathlib.Path(out)
     ids = list(students or []) + (read_roster(roster) if roster is not None else [])
     for sid in ids:
-        if not _STUDENT.match(sid):
+        if not is_student_id(sid):
             raise GradingError(f"The student id {sid!r} may only hold letters, digits and . _ @ + -.")
     placeholders = {q.id: q.placeholder() for q in ex.definition.questions}
     written = []
@@ -154,7 +154,7 @@ def _survey(path: pathlib.Path, ex: LoadedExercise) -> dict:
     if nb is not None:
         found, student = exercise_of(nb)
         info["readable"] = found == ex.id
-        if student and _STUDENT.match(student):
+        if is_student_id(student):
             info["student"] = student
     if info["student"] is None:
         info["student"] = _student_from_path(path, ex.id)
