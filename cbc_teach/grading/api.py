@@ -22,7 +22,7 @@ from .exercise import LoadedExercise, load_exercise
 from .gradebook import file_name, write_gradebook, write_result
 from .notebook import NotebookProblem, exercise_of, read_notebook, released_notebook
 from .progress import Progress
-from .sandbox import DEFAULT_MEMORY_MB
+from .sandbox import DEFAULT_MEMORY_MB, require_sandbox
 from .task import grade_submission, reference_task
 
 __all__ = ["GradeRun", "grade", "read_roster", "release"]
@@ -103,6 +103,7 @@ class GradeRun:
     errors: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
+    sandbox: bool = True
 
     @property
     def gradebook(self) -> pathlib.Path:
@@ -120,7 +121,8 @@ class GradeRun:
         """One line for the terminal."""
         return (f"{self.exercise}: {len(self.records)} rows ({self.graded} graded now, "
                 f"{self.reused} unchanged and reused, {self.errors} errors) in "
-                f"{self.seconds:.1f} s; gradebook: {self.gradebook}")
+                f"{self.seconds:.1f} s; gradebook: {self.gradebook}"
+                + ("" if self.sandbox else "; graded WITHOUT the sandbox (--no-sandbox)"))
 
 
 def _notebooks(paths: Iterable[str | os.PathLike]) -> list[pathlib.Path]:
@@ -184,7 +186,7 @@ def grade(exercise: str | os.PathLike, submissions: Iterable[str | os.PathLike],
           out: str | os.PathLike, jobs: int | None = None, timeout: float = 30.0,
           memory_mb: int = DEFAULT_MEMORY_MB, roster: str | os.PathLike | None = None,
           executor: cf.Executor | None = None, progress: bool | None = None,
-          force: bool = False) -> GradeRun:
+          force: bool = False, sandbox: bool = True) -> GradeRun:
     """Grade submissions of one exercise; write ``OUT/gradebook.csv``, ``OUT/results/*.json``
     and ``OUT/feedback/*.html``. Submissions are files or folders (searched for ``.ipynb``).
 
@@ -193,13 +195,17 @@ def grade(exercise: str | os.PathLike, submissions: Iterable[str | os.PathLike],
     seconds per cell; ``memory_mb``: the kernel's address-space limit; ``roster``: a CSV whose
     students without a submission get a row too; ``force``: regrade unchanged submissions
     (otherwise a re-run reuses the result of a submission whose bytes, exercise and options
-    have not changed). Submissions are only read, never written.
+    have not changed). Submissions are only read, never written. ``sandbox=False`` runs the
+    kernels without the bubblewrap sandbox (:mod:`cbc_teach.grading.sandbox`); with it (the
+    default) a machine where bwrap cannot run raises :class:`GradingError` saying so.
     """
     started = time.perf_counter()
+    if sandbox:
+        require_sandbox()
     ex = load_exercise(exercise)
     out = pathlib.Path(out)
     (out / "results").mkdir(parents=True, exist_ok=True)
-    options = _options_key(ex, timeout, memory_mb)
+    options = _options_key(ex, timeout, memory_mb) + ("" if sandbox else "/no-sandbox")
     surveyed = [_survey(p, ex) for p in _notebooks(submissions)]
 
     # names for result files; a student id claimed twice is an error on every copy
@@ -226,19 +232,19 @@ def grade(exercise: str | os.PathLike, submissions: Iterable[str | os.PathLike],
                 continue
         todo.append(s)
 
-    run = GradeRun(ex.id, out, [], ex.questions, reused=len(records))
+    run = GradeRun(ex.id, out, [], ex.questions, reused=len(records), sandbox=sandbox)
     own = executor is None and bool(todo)
     jobs = max(1, jobs or os.cpu_count() or 1)
     pool = _default_executor(min(jobs, max(1, len(todo)))) if own else executor
     try:
         refs = _references(ex, [s["student"] for s in todo if s["readable"]], out, pool, jobs,
-                           timeout, memory_mb, run)
+                           timeout, memory_mb, run, sandbox)
         bar = Progress(len(todo), f"grading {ex.id}", enabled=progress)
         futures = {}
         for s in todo:
             task = {"submission": str(s["path"]), "student": s["student"], "source": str(ex.source.path),
                     "reference": refs.get(s["student"]), "timeout": timeout, "memory_mb": memory_mb,
-                    "sha256": s["sha256"]}
+                    "sha256": s["sha256"], "sandbox": sandbox}
             if s["readable"] and task["reference"] is None:
                 records[s["name"]] = _error(ex, s, "the instructor's reference could not be built "
                                             "for this variant (see the problems printed)", options)
@@ -296,7 +302,8 @@ def _error(ex: LoadedExercise, s: dict, reason: str, options: str) -> dict:
 
 
 def _references(ex: LoadedExercise, students: list[str], out: pathlib.Path, pool: cf.Executor,
-                jobs: int, timeout: float, memory_mb: int, run: GradeRun) -> dict[str, list]:
+                jobs: int, timeout: float, memory_mb: int, run: GradeRun,
+                sandbox: bool = True) -> dict[str, list]:
     """Reference outputs per student: from the cache, else by running the instructor's source."""
     cache = out / ".cache" / ex.key
     cache.mkdir(parents=True, exist_ok=True)
@@ -315,7 +322,8 @@ def _references(ex: LoadedExercise, students: list[str], out: pathlib.Path, pool
         return refs
     chunks = [missing[i::jobs] for i in range(min(jobs, len(missing)))]
     futures = [pool.submit(reference_task, {"source": str(ex.source.path), "students": chunk,
-                                            "timeout": timeout, "memory_mb": memory_mb})
+                                            "timeout": timeout, "memory_mb": memory_mb,
+                                            "sandbox": sandbox})
                for chunk in chunks]
     for future in futures:
         got = future.result()

@@ -294,10 +294,8 @@ def _check(result: int, what: str) -> None:
 
 def _die_with_parent() -> None:
     """Ask Linux to kill this process when its parent ends."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _become_kernel(request: dict, kernelapp, connection_file: str, log_fd: int) -> None:
