@@ -15,7 +15,8 @@ limit. Without isolation the child only starts a new session with the same limit
 Linux only (it uses ``fork``); without isolation, ``CBC_TEACH_FORKSERVER=0`` turns the fork
 server off and kernels start the ordinary way (:mod:`cbc_teach.grading.kernel`).
 
-This module imports :mod:`cbc_teach.grading.sandbox` and nothing else of the grader.
+This module imports :mod:`cbc_teach.grading.sandbox` and :mod:`cbc_teach.grading.namespaces`
+and nothing else of the grader.
 """
 
 from __future__ import annotations
@@ -33,10 +34,22 @@ import sys
 import tempfile
 import threading
 
+from .namespaces import (
+    MS_NODEV,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_REC,
+    ROOT_MODE_UID,
+    die_with_parent,
+    drop_privileges,
+    enter_namespaces,
+    mount,
+)
 from .sandbox import (
     INSIDE_IO,
     INSIDE_TMP,
-    ROOT_MODE_UID,
     Sandbox,
     bwrap_argv,
     kernel_env,
@@ -51,6 +64,11 @@ _SERVERS: dict[tuple, _Server] = {}
 _LOCK = threading.RLock()
 #: The kernel's ZeroMQ ports (IPC socket names ``k-1`` ... ``k-5`` under the kernel's io folder).
 _IPC_PORTS = {"shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4, "hb_port": 5}
+
+
+def _debug() -> bool:
+    """``CBC_TEACH_DEBUG_SANDBOX=1``: kernels' start-up errors and output go to stderr."""
+    return os.environ.get("CBC_TEACH_DEBUG_SANDBOX") == "1"
 
 
 def available() -> bool:
@@ -84,6 +102,13 @@ def read_kernel_file(root: str, inside: str, name: str, limit: int) -> str:
         os.close(fd)
 
 
+def _pid_namespace(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return ""
+
+
 class ForkedKernel:
     """Stands in for jupyter_client's KernelManager for a forked kernel (what nbval uses).
 
@@ -96,6 +121,11 @@ class ForkedKernel:
         self.sandbox = sandbox
         self.root = root
         self.isolated = isolated
+        self.namespace = _pid_namespace(pid) if isolated else ""
+
+    def _ours(self) -> bool:
+        """Still our kernel (not a later process that got the same pid)?"""
+        return not self.isolated or _pid_namespace(self.pid) == self.namespace != ""
 
     def is_alive(self) -> bool:
         """True while the kernel process exists (its parent reaps it when it ends)."""
@@ -108,8 +138,9 @@ class ForkedKernel:
 
     def interrupt_kernel(self) -> None:
         """Send SIGINT (KeyboardInterrupt in the running cell)."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(self.pid, signal.SIGINT)
+        if self._ours():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.pid, signal.SIGINT)
 
     def read_answers(self) -> str:
         """The kernel's answer records so far (size-capped, never through a link)."""
@@ -123,8 +154,9 @@ class ForkedKernel:
             self.sandbox.recorded = self.read_answers()
         if self.isolated:
             # the kernel is PID 1 of its namespace: Linux kills the rest with it
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(self.pid, signal.SIGKILL)
+            if self._ours():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(self.pid, signal.SIGKILL)
         else:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.pid, signal.SIGKILL)
@@ -160,7 +192,8 @@ class _Server:
         else:
             env, cwd = kernel_env(home), str(home)
         self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None if os.environ.get("CBC_TEACH_DEBUG_SANDBOX") else subprocess.DEVNULL,
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=None if _debug() else subprocess.DEVNULL,
             env=env, cwd=cwd, start_new_session=True, text=True, bufsize=1,
         )
         self.ready = False  # the server imports while this process does other work
@@ -257,6 +290,7 @@ def fork_kernel(sandbox: Sandbox) -> tuple[ForkedKernel, dict]:
         "env": sandbox.env(),
         **sandbox.limits(),
         "args": ["--HistoryManager.enabled=False", "--IPKernelApp.capture_fd_output=False"],
+        "debug": _debug(),
     }
     with _LOCK:
         server = _server(sandbox.isolated, tuple(sandbox.definitions))
@@ -271,37 +305,10 @@ def fork_kernel(sandbox: Sandbox) -> tuple[ForkedKernel, dict]:
 
 # --- the server process ----------------------------------------------------------------------------
 
-_CLONE_NEWNS, _CLONE_NEWUTS, _CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
-_CLONE_NEWUSER, _CLONE_NEWPID, _CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
-_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
-_MS_REC, _MS_PRIVATE = 0x4000, 1 << 18
-_PR_SET_PDEATHSIG, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS = 1, 24, 38
-
-
-def _libc():
-    import ctypes
-
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        import ctypes
-
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent ends."""
-    with contextlib.suppress(OSError, AttributeError):
-        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
 def _become_kernel(request: dict, kernelapp, connection_file: str, log_fd: int) -> None:
     """The last steps of every child: session, streams, folder, environment, limits, kernel."""
     os.setsid()
-    _die_with_parent()
+    die_with_parent()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     null = os.open(os.devnull, os.O_RDONLY)
@@ -335,28 +342,15 @@ def _child(request: dict, kernelapp) -> None:
         os._exit(code)
 
 
-def _map_user(uid: int, gid: int) -> None:
-    with open("/proc/self/setgroups", "w") as fh:
-        fh.write("deny")
-    with open("/proc/self/uid_map", "w") as fh:
-        fh.write(f"{uid} {uid} 1")
-    with open("/proc/self/gid_map", "w") as fh:
-        fh.write(f"{gid} {gid} 1")
-
-
 def _isolated_child(request: dict, kernelapp, report: int) -> None:
     """In the forked child: enter new namespaces, fork the kernel as their PID 1, report its pid,
     wait for it (never returns)."""
     code = 1
     try:
-        _die_with_parent()
+        die_with_parent()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         root_mode = os.getuid() == 0
-        uid, gid = os.getuid(), os.getgid()
-        flags = _CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS
-        _check(_libc().unshare(flags | (0 if root_mode else _CLONE_NEWUSER)), "unshare")
-        if not root_mode:
-            _map_user(uid, gid)
+        enter_namespaces(root_mode)
         pid = os.fork()
         if pid == 0:
             os.close(report)
@@ -382,52 +376,26 @@ def _isolated_child(request: dict, kernelapp, report: int) -> None:
         os._exit(code)
 
 
-def _drop_privileges(root_mode: bool, uid: int, gid: int) -> None:
-    import ctypes
-
-    libc = _libc()
-    for cap in range(64):
-        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and cap > 40:
-            break
-    if root_mode:
-        os.setgroups([])
-        os.setresgid(gid, gid, gid)
-        os.setresuid(uid, uid, uid)  # a uid change from 0 clears every capability
-    else:
-        class Header(ctypes.Structure):
-            _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-        class Data(ctypes.Structure):
-            _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                        ("inheritable", ctypes.c_uint32)]
-
-        _check(libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()), "capset")
-    _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
-
-
 def _kernel_in_namespaces(request: dict, kernelapp, root_mode: bool) -> None:
     """PID 1 of a new namespace: its own /tmp, /dev/shm and /proc, an unprivileged user, then
     the kernel (never returns)."""
     code = 1
     try:
         os.closerange(3, 4096)
-        libc = _libc()
         uid = ROOT_MODE_UID if root_mode else os.getuid()
         gid = ROOT_MODE_UID if root_mode else os.getgid()
-        _check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount private")
+        mount(None, "/", None, MS_REC | MS_PRIVATE)
         size = max(1, int(request["disk_mb"]))
-        opts = f"size={size}m,nr_inodes=20000,mode=0755,uid={uid},gid={gid}".encode()
-        _check(libc.mount(b"tmpfs", INSIDE_TMP.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, opts),
-               "mount /tmp")
+        mount("tmpfs", INSIDE_TMP, "tmpfs", MS_NOSUID | MS_NODEV,
+              f"size={size}m,nr_inodes=20000,mode=0755,uid={uid},gid={gid}")
         if os.path.isdir("/dev/shm"):
-            _check(libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
-                              f"size=16m,mode=0700,uid={uid},gid={gid}".encode()), "mount /dev/shm")
+            mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  f"size=16m,mode=0700,uid={uid},gid={gid}")
         if root_mode:
-            _check(libc.mount(b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None),
-                   "mount /proc")
+            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         else:  # a user namespace may not mount a new /proc here: hide the server's
-            _check(libc.mount(b"tmpfs", b"/proc", b"tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV
-                              | _MS_NOEXEC, b"size=4k,mode=0555"), "hide /proc")
+            mount("tmpfs", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "size=4k,mode=0555")
         io = request["io"]
         os.mkdir(io)
         for name in ("home", "work"):
@@ -439,17 +407,17 @@ def _kernel_in_namespaces(request: dict, kernelapp, root_mode: bool) -> None:
         answers = f"{io}/answers.jsonl"
         os.close(os.open(answers, os.O_WRONLY | os.O_CREAT, 0o600))
         log = os.open(f"{io}/kernel-output.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        if request["env"].get("CBC_TEACH_DEBUG_SANDBOX"):
+        if request.get("debug"):  # the kernel's own output to the grader's stderr
             log = os.dup(2)
         if root_mode:  # root's sticky folder: the kernel may add sockets, not replace root's files
             os.chmod(io, 0o1777)
             os.chmod(connection_file, 0o644)
             os.chmod(answers, 0o622)
-        _drop_privileges(root_mode, uid, gid)
+        drop_privileges(root_mode, uid, gid)
         _become_kernel(request, kernelapp, connection_file, log)
         code = 0
     except BaseException:  # the kernel never started: end (the grader sees it die)
-        if os.environ.get("CBC_TEACH_DEBUG_SANDBOX") or request["env"].get("CBC_TEACH_DEBUG_SANDBOX"):
+        if request.get("debug"):
             import traceback
 
             traceback.print_exc()
@@ -458,49 +426,8 @@ def _kernel_in_namespaces(request: dict, kernelapp, root_mode: bool) -> None:
         os._exit(code)
 
 
-def _check_sandbox() -> None:
-    """``--check``: fork one isolated child that only sets itself up, and say whether it worked."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        code = 1
-        try:
-            root_mode = os.getuid() == 0
-            flags = _CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS
-            _check(_libc().unshare(flags | (0 if root_mode else _CLONE_NEWUSER)), "unshare")
-            if not root_mode:
-                _map_user(os.getuid(), os.getgid())
-            inner = os.fork()
-            if inner == 0:
-                try:
-                    _check(_libc().mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "private")
-                    _check(_libc().mount(b"tmpfs", b"/tmp", b"tmpfs", 0, b"size=1m"), "tmpfs")
-                    _drop_privileges(root_mode, ROOT_MODE_UID if root_mode else os.getuid(),
-                                     ROOT_MODE_UID if root_mode else os.getgid())
-                    os.write(w, b"ok")
-                except BaseException as exc:
-                    os.write(w, f"{exc}".encode()[:300])
-                finally:
-                    os._exit(0)
-            os.waitpid(inner, 0)
-            code = 0
-        except BaseException as exc:
-            with contextlib.suppress(OSError):
-                os.write(w, f"{exc}".encode()[:300])
-        finally:
-            os._exit(code)
-    os.close(w)
-    text = os.read(r, 400).decode(errors="replace")
-    os.waitpid(pid, 0)
-    print("sandbox ok" if text == "ok" else f"sandbox failed: {text}", flush=True)
-
-
 def serve() -> None:
     """Import what every kernel needs, then fork one kernel per request line on stdin."""
-    if "--check" in sys.argv[1:]:
-        _check_sandbox()
-        return
     import importlib
 
     from ipykernel import kernelapp

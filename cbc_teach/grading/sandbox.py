@@ -84,8 +84,7 @@ KERNEL_NAME = "cbc-teach-sandbox"
 INSIDE_TMP = "/tmp"
 INSIDE_IO = "/tmp/.cbc-teach"
 INSIDE_DEFINITIONS = "/opt/cbc-teach-exercises"
-#: The kernel's uid when the grader is root (nobody); else the grader's uid seen as 1000.
-ROOT_MODE_UID = 65534
+#: The fork server's uid inside bwrap when the grader is not root.
 USER_MODE_UID = 1000
 
 
@@ -285,13 +284,14 @@ def bwrap_argv(definitions: Sequence[str] = (), bwrap: str | None = None) -> lis
 @functools.cache
 def sandbox_problem() -> str:
     """Why the bubblewrap sandbox cannot run here ("" when it can): tried once per process by
-    starting a fork server in it and forking one sandboxed child."""
+    running :mod:`cbc_teach.grading.namespaces` in bwrap (it sets up one sandboxed child)."""
     if not sys.platform.startswith("linux"):
         return f"the sandbox needs Linux (this is {sys.platform})"
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return "bwrap (bubblewrap) is not installed"
-    argv = bwrap_argv(bwrap=bwrap) + [sys.executable, "-m", "cbc_teach.grading.forkserver", "--check"]
+    script = str(pathlib.Path(__file__).with_name("namespaces.py"))
+    argv = bwrap_argv(bwrap=bwrap) + [sys.executable, "-I", "-S", script]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60,
                               env=_server_env(), cwd="/")
