@@ -68,12 +68,23 @@ def run_cells(*codes: str, timeout: float = 60, **limits) -> list[str]:
             km.shutdown_kernel()
 
 
+@pytest.fixture(params=["root", "userns"])
+def mode(request, monkeypatch):
+    """Both ways the sandbox runs: a root grader (kernels become uid 65534) and a grader in a
+    user namespace (how it runs for any other user; a root grader can be asked to use it)."""
+    if request.param == "root" and os.geteuid() != 0:
+        pytest.skip("the root mode needs a root grader; this run tests the user-namespace mode")
+    if request.param == "userns":
+        monkeypatch.setenv("CBC_TEACH_SANDBOX_USERNS", "1")
+    return request.param
+
+
 def test_sandbox_is_available_here():
     """The machine that runs the tests can run the sandbox (the Makefile installs bubblewrap)."""
     assert sandbox_problem() == ""
 
 
-def test_kernel_cannot_read_the_graders_environment_or_processes(monkeypatch):
+def test_kernel_cannot_read_the_graders_environment_or_processes(mode, monkeypatch):
     """No /proc/<ancestor>/environ or cmdline: the kernel sees only its own PID namespace,
     and its environment holds nothing of the grader's."""
     secret = secrets.token_hex(16)
@@ -100,7 +111,7 @@ print('token in env', any('TOKEN' in k or 'KEY' in k for k in os.environ))
     assert pids in ("[1]", "[]"), out  # only the kernel itself (or no /proc at all)
 
 
-def test_kernel_sees_no_grader_files(tmp_path):
+def test_kernel_sees_no_grader_files(mode, tmp_path):
     """The instructor's notebooks, the output folder, other submissions, the tests and the
     grader's task folder are not visible; the package is, read-only."""
     out_folder = tmp_path / "graded"
@@ -127,7 +138,7 @@ except OSError as exc:
     assert not (ROOT / "cbc_teach" / "planted.txt").exists()
 
 
-def test_no_network_not_even_loopback():
+def test_no_network_not_even_loopback(mode):
     """Neither the grader's 127.0.0.1 nor a loopback inside the sandbox can be reached."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -155,7 +166,7 @@ except OSError as exc:
     assert "no loopback" in out and "loopback works" not in out
 
 
-def test_kernel_is_unprivileged():
+def test_kernel_is_unprivileged(mode):
     """The kernel is not root, holds no capabilities and cannot become root."""
     [out] = run_cells("""
 import os
@@ -195,7 +206,7 @@ print('made', made)
     assert 0 < made < 32
 
 
-def test_disk_quota_is_total():
+def test_disk_quota_is_total(mode):
     """Files written by the kernel share one quota (not a per-file limit)."""
     [out] = run_cells("""
 import os
@@ -225,7 +236,7 @@ def _pid_namespace_members(ns: str) -> list[int]:
     return found
 
 
-def test_daemons_die_with_the_kernel(tmp_path):
+def test_daemons_die_with_the_kernel(mode, tmp_path):
     """setsid daemons and double forks started by student code end when the task ends."""
     box = Sandbox(tmp_path)
     km, kc = start_kernel(box)
@@ -254,7 +265,7 @@ print('started')
     assert _pid_namespace_members(ns) == []
 
 
-def test_one_kernel_cannot_kill_another(tmp_path):
+def test_one_kernel_cannot_kill_another(mode, tmp_path):
     """kill(-1) in one kernel reaches only its own namespace: another kernel keeps running."""
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

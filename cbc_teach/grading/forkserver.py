@@ -258,7 +258,7 @@ def warm_up(isolated: bool = True) -> None:
 
 
 def _server(isolated: bool, definitions: tuple[str, ...]) -> _Server:
-    key = (isolated, definitions)
+    key = (isolated, definitions, privileged())
     with _LOCK:
         server = _SERVERS.get(key)
         if server is None or not server.alive():
