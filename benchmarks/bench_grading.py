@@ -90,13 +90,16 @@ def time_cbc_teach(work: pathlib.Path) -> float:
 # --- nbgrader --------------------------------------------------------------------------------------
 
 
-def _ensure_peer(venv: pathlib.Path, command: str, requirement: str) -> pathlib.Path:
-    """A virtual environment holding one peer grader (created once), able to import cbc_teach."""
+def _ensure_peer(venv: pathlib.Path, command: str, *requirements: str) -> pathlib.Path:
+    """A virtual environment holding one peer grader (created once), able to import cbc_teach
+    and to start a Python kernel (ipykernel)."""
     python = venv / "bin" / "python"
-    if not (venv / "bin" / command).exists():
-        print(f"creating {venv.relative_to(ROOT)} (pip install {requirement} numpy)...", flush=True)
+    wanted = [*requirements, "ipykernel", "numpy"]
+    if not (venv / "bin" / command).exists() or subprocess.run(
+            [str(python), "-c", "import ipykernel"], capture_output=True).returncode:
+        print(f"creating {venv.relative_to(ROOT)} (pip install {' '.join(wanted)})...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", requirement, "numpy"],
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *wanted],
                        check=True, stderr=subprocess.DEVNULL)
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           check=True, capture_output=True, text=True).stdout.strip()
@@ -202,7 +205,7 @@ def _otter_tests(folder: pathlib.Path) -> None:
         test = {"name": q.id, "points": q.points, "suites": [{
             "cases": [{"code": code, "hidden": False, "locked": False}],
             "scored": True, "setup": "", "teardown": "", "type": "doctest"}]}
-        (folder / f"{q.id}.py").write_text(f"test = {test!r}\n")
+        (folder / f"{q.id}.py").write_text(f"OK_FORMAT = True\n\ntest = {test!r}\n")
 
 
 def time_otter(work: pathlib.Path) -> float:
@@ -254,6 +257,8 @@ def time_otter(work: pathlib.Path) -> float:
     seconds = time.perf_counter() - start
     graded = list((folder / "out").glob("*/results.json"))
     assert len(graded) == N, f"otter graded {len(graded)} of {N}"
+    failed = [p for p in graded if "Autograder Failed" in p.read_text()]
+    assert not failed, f"otter could not grade {failed[0]}: {failed[0].read_text()[:500]}"
     return seconds
 
 
