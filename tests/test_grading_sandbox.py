@@ -565,3 +565,33 @@ def test_grading_imports_no_private_name_of_the_student_side():
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and "exercises" in node.module:
                 assert all(not a.name.startswith("_") for a in node.names), path.name
+
+
+def test_own_exercise_definition_reaches_the_kernel_alone(tmp_path):
+    """An instructor's own exercise (a definition file beside the notebook) is graded in the
+    sandbox: the kernel sees the definition file, never the folder with the solutions."""
+    folder = tmp_path / "course"
+    folder.mkdir()
+    (folder / "myanc.py").write_text(
+        "import dataclasses\nfrom cbc_teach.exercises.ex02_anc import EXERCISE as _BASE\n"
+        "EXERCISE = dataclasses.replace(_BASE, id='myanc')\n")
+    nb = json.loads((ROOT / "exercises" / "ex02_anc.ipynb").read_text())
+    nb["metadata"]["cbc_teach"]["exercise"] = "myanc"
+    for cell in nb["cells"]:
+        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        cell["source"] = text.replace('start("ex02_anc")', 'start("myanc")')
+    source = folder / "myanc.ipynb"
+    source.write_text(json.dumps(nb))
+    nb["metadata"]["cbc_teach"]["student"] = "s001"
+    submission = tmp_path / "s001.ipynb"
+    submission.write_text(json.dumps(nb))
+    with cf.ThreadPoolExecutor(1) as pool:
+        run = grade(source, [submission], out=tmp_path / "out", executor=pool, timeout=30,
+                    progress=False)
+    assert run.problems == []
+    r = run.row("s001")
+    assert (r["status"], r["total"], r["reason"]) == ("graded", 8, ""), r["reason"]
+    [out] = run_cells(f"import os\nprint(os.path.exists({str(source)!r}), os.path.exists({str(folder)!r}),"
+                      " os.listdir('/opt/cbc-teach-exercises'))",
+                      definitions=(str(folder / "myanc.py"),))
+    assert out == "False False ['myanc.py']\n"
