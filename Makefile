@@ -12,7 +12,7 @@ LAB_FLAGS := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 SANITIZE := tests/nbval_sanitize.cfg
 PYTEST_NB := $(BIN)/python -m pytest --nbval --nbval-sanitize-with $(SANITIZE) --nbval-cell-timeout=300 -p no:cacheprovider
 
-.PHONY: lab test lint unit notebooks-test bench notebooks browser-deps app clean help
+.PHONY: lab test lint unit notebooks-test bench notebooks browser-deps sandbox-deps app clean help
 
 help:
 	@echo "make lab | make test | make bench | make notebooks | make app | make clean"
@@ -37,11 +37,15 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 browser-deps:
 	@bash tools/ensure_chromium.sh
 
+# bubblewrap (bwrap): the grader's sandbox for students' kernels (Debian package 'bubblewrap').
+sandbox-deps:
+	@bash tools/ensure_bubblewrap.sh
+
 # --- the two commands ------------------------------------------------------------------------
 lab: $(VENV)/.lab-installed
 	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00_start_here.ipynb
 
-test: $(VENV)/.test-installed browser-deps
+test: $(VENV)/.test-installed browser-deps sandbox-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -p no:cacheprovider --doctest-modules cbc_teach tests
 	$(PYTEST_NB) notebooks exercises app
@@ -50,7 +54,7 @@ test: $(VENV)/.test-installed browser-deps
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 
-bench: $(VENV)/.test-installed
+bench: $(VENV)/.test-installed sandbox-deps
 	$(BIN)/python benchmarks/run.py
 
 notebooks: $(VENV)/.test-installed

@@ -1,19 +1,24 @@
-"""Grading benchmark: 40 submissions of one exercise, cbc-teach grade against nbgrader autograde.
+"""Grading benchmark: 40 submissions of one exercise: cbc-teach grade, nbgrader autograde and
+otter-grader's otter run.
 
-Both graders get the same exercise (ex02_anc: a setup cell, five answers, five checks) and the
-same 40 students' answers (a mix of right, wrong and missing), on this machine, one after the
+The three graders get the same exercise (ex02_anc: a setup cell, five answers, five checks) and
+the same 40 students' answers (a mix of right, wrong and missing), on this machine, one after the
 other. cbc-teach runs as its command line (``cbc-teach grade ... --jobs 2``, a fresh output
-folder, so nothing is reused); nbgrader 0.9.6 runs ``nbgrader autograde`` in its own virtual
-environment, created on first use in ``benchmarks/.nbgrader-venv`` (pip, about a minute; kept
-for later runs). nbgrader has no per-student variants, so its assignment uses one variant for
-everyone and its autograder test cells assert the same right answers (with the same tolerances)
-that cbc-teach's checks use; everything else (the setup, the answers) is identical.
+folder, so nothing is reused) with its bubblewrap sandbox on (the default). nbgrader 0.9.6 runs
+``nbgrader autograde`` and otter-grader 7.0.0 runs ``otter run`` (local, no Docker: one
+submission per call, two calls at a time like cbc-teach's two jobs), each in its own virtual
+environment created on first use in ``benchmarks/.nbgrader-venv`` and
+``benchmarks/.otter-venv`` (pip, about a minute each; kept for later runs). The peers have no
+per-student variants, so their assignment uses one variant for everyone and their tests assert
+the same right answers (with the same tolerances) that cbc-teach's checks use; everything else
+(the setup, the answers) is identical.
 
 Prints ``name: value unit (target: ...)`` lines; never fails on the target.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
 import os
 import pathlib
@@ -25,6 +30,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VENV = ROOT / "benchmarks" / ".nbgrader-venv"
+OTTER_VENV = ROOT / "benchmarks" / ".otter-venv"
 EXERCISE = "ex02_anc"
 N = 40
 JOBS = 2
@@ -84,17 +90,25 @@ def time_cbc_teach(work: pathlib.Path) -> float:
 # --- nbgrader --------------------------------------------------------------------------------------
 
 
-def _ensure_nbgrader() -> pathlib.Path:
-    python = VENV / "bin" / "python"
-    if not (VENV / "bin" / "nbgrader").exists():
-        print("creating benchmarks/.nbgrader-venv (pip install nbgrader numpy)...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "nbgrader==0.9.6", "numpy"],
+def _ensure_peer(venv: pathlib.Path, command: str, *requirements: str) -> pathlib.Path:
+    """A virtual environment holding one peer grader (created once), able to import cbc_teach
+    and to start a Python kernel (ipykernel)."""
+    python = venv / "bin" / "python"
+    wanted = [*requirements, "ipykernel", "numpy"]
+    if not (venv / "bin" / command).exists() or subprocess.run(
+            [str(python), "-c", "import ipykernel"], capture_output=True).returncode:
+        print(f"creating {venv.relative_to(ROOT)} (pip install {' '.join(wanted)})...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *wanted],
                        check=True, stderr=subprocess.DEVNULL)
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           check=True, capture_output=True, text=True).stdout.strip()
     (pathlib.Path(site) / "cbc_teach_source.pth").write_text(str(ROOT) + "\n")  # import cbc_teach
-    return VENV / "bin" / "nbgrader"
+    return venv / "bin" / command
+
+
+def _ensure_nbgrader() -> pathlib.Path:
+    return _ensure_peer(VENV, "nbgrader", "nbgrader==0.9.6")
 
 
 def _nb_cell(kind: str, source: str, meta: dict | None = None, n: int = 0) -> dict:
@@ -176,6 +190,78 @@ def time_nbgrader(work: pathlib.Path) -> float:
     return seconds
 
 
+# --- otter-grader ----------------------------------------------------------------------------------
+
+
+def _otter_tests(folder: pathlib.Path) -> None:
+    """One OK-format test per question: the same judgement as cbc-teach's check."""
+    from cbc_teach.exercises import definition
+
+    folder.mkdir(parents=True)
+    for q in definition(EXERCISE).questions:
+        code = (">>> from cbc_teach.exercises import judge\n"
+                f">>> judge(ex._definition.question({q.id!r}), ex._expected[{q.id!r}], {q.id}).correct\n"
+                "True")
+        test = {"name": q.id, "points": q.points, "suites": [{
+            "cases": [{"code": code, "hidden": False, "locked": False}],
+            "scored": True, "setup": "", "teardown": "", "type": "doctest"}]}
+        (folder / f"{q.id}.py").write_text(f"OK_FORMAT = True\n\ntest = {test!r}\n")
+
+
+def time_otter(work: pathlib.Path) -> float:
+    from cbc_teach.exercises import definition
+    from cbc_teach.grading import load_exercise
+    from cbc_teach.grading.notebook import cell_role, cell_source, code_cells
+
+    otter = _ensure_peer(OTTER_VENV, "otter", "otter-grader==7.0.0")
+    folder = work / "otter"
+    _otter_tests(folder / "tests")
+    env = {**os.environ, "PATH": f"{OTTER_VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+           "HOME": str(work / "home")}
+    env.pop("VIRTUAL_ENV", None)
+    quiet = {"env": env, "check": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    subprocess.run([str(otter), "generate", "-t", "tests", "-o", "autograder.zip", "--no-config",
+                    "--no-requirements", "--no-environment"], cwd=folder, **quiet)
+    d = definition(EXERCISE)
+    right = d.answers(d.variant("default"))
+    ex = load_exercise(EXERCISE)
+    subs = folder / "submissions"
+    subs.mkdir()
+    for i, sid in enumerate(_student_ids()):
+        answers = _answers(i, right)
+        cells = []
+        for n, cell in enumerate(code_cells(ex.source.nb)):
+            role, q = cell_role(cell)
+            if role == "setup":
+                src = cell_source(cell).replace(f'start("{EXERCISE}")', f'start("{EXERCISE}", student="default")')
+            elif role == "answer":
+                src = answers[q]
+            else:
+                continue  # otter checks with its own tests after running the notebook
+            cells.append({"cell_type": "code", "id": f"c{n}", "metadata": {}, "execution_count": None,
+                          "outputs": [], "source": src})
+        nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                          "language": "python"}},
+              "nbformat": 4, "nbformat_minor": 5}
+        (subs / f"{sid}.ipynb").write_text(json.dumps(nb, indent=1))
+
+    def one(sid: str) -> None:
+        out = folder / "out" / sid
+        out.mkdir(parents=True)
+        subprocess.run([str(otter), "run", "-a", "autograder.zip", "-o", str(out), "--no-logo",
+                        str(subs / f"{sid}.ipynb")], cwd=folder, **quiet)
+
+    start = time.perf_counter()
+    with cf.ThreadPoolExecutor(JOBS) as pool:
+        list(pool.map(one, _student_ids()))
+    seconds = time.perf_counter() - start
+    graded = list((folder / "out").glob("*/results.json"))
+    assert len(graded) == N, f"otter graded {len(graded)} of {N}"
+    failed = [p for p in graded if "Autograder Failed" in p.read_text()]
+    assert not failed, f"otter could not grade {failed[0]}: {failed[0].read_text()[:500]}"
+    return seconds
+
+
 def _student_ids() -> list[str]:
     return [f"s{i:03d}" for i in range(1, N + 1)]
 
@@ -184,11 +270,19 @@ def main() -> None:
     """Time both graders and print the figures."""
     work = pathlib.Path(tempfile.mkdtemp(prefix="cbc-bench-grading-"))
     try:
+        from cbc_teach.grading.sandbox import sandbox_problem
+
+        sandboxed = "sandbox on" if not sandbox_problem() else f"NO SANDBOX: {sandbox_problem()}"
         ours = time_cbc_teach(work)
-        print(f"cbc-teach grade, {N} submissions of {EXERCISE}, --jobs {JOBS}: {ours:.1f} s", flush=True)
+        print(f"cbc-teach grade, {N} submissions of {EXERCISE}, --jobs {JOBS} ({sandboxed}): "
+              f"{ours:.1f} s", flush=True)
         theirs = time_nbgrader(work)
         print(f"nbgrader autograde, the same {N} submissions: {theirs:.1f} s", flush=True)
-        print(f"speed-up of cbc-teach over nbgrader: {theirs / ours:.2f} x (target: >= 3 x)")
+        otter = time_otter(work)
+        print(f"otter run (local, no Docker, {JOBS} at a time), the same {N} submissions: "
+              f"{otter:.1f} s", flush=True)
+        print(f"speed-up of cbc-teach over nbgrader: {theirs / ours:.2f} x (target: >= 4 x)")
+        print(f"speed-up of cbc-teach over otter-grader: {otter / ours:.2f} x")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -50,7 +50,7 @@ def _grade(args: argparse.Namespace) -> int:
     try:
         run = grade(args.exercise, args.submissions, out=args.out, jobs=args.jobs,
                     timeout=args.timeout, memory_mb=args.memory, roster=args.roster,
-                    progress=progress, force=args.force)
+                    progress=progress, force=args.force, sandbox=not args.no_sandbox)
     except GradingInterrupted as stop:
         run = stop.run
     for problem in run.problems:
@@ -115,6 +115,9 @@ def parser() -> argparse.ArgumentParser:
                    help="memory limit of each student's kernel (default 2048)")
     p.add_argument("--roster", metavar="CSV", help="roster: students without a submission get a row")
     p.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run kernels without the bubblewrap sandbox (where bwrap cannot run); "
+                        "the run summary says so")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_grade)
 

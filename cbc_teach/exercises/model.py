@@ -27,6 +27,7 @@ from typing import Any
 
 from ..errors import InvalidCountError, close_matches
 from ..units import parse_count
+from .contract import full_marks_line
 
 __all__ = [
     "AnswerFormatError",
@@ -391,7 +392,7 @@ def judge(
     fraction = kind.score(given, expected)
     points = math.floor(fraction * most * 2 + 1e-9) / 2
     if points >= most:
-        status, line = "correct", f"{qid}: correct ({_points_text(most)}/{most})"
+        status, line = "correct", full_marks_line(qid, most)
     else:
         status = "partial" if points > 0 else "wrong"
         word = "partly right" if points > 0 else "not yet"

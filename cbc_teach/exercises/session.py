@@ -5,7 +5,7 @@ else the JupyterHub user (``JUPYTERHUB_USER``); else ``"default"``.
 
 In grading mode (the grader's kernels set ``CBC_TEACH_GRADING=1``) hidden questions show their
 verdict, and every checked answer is also written as plain JSON to the file named by
-``CBC_TEACH_ANSWERS``.
+``CBC_TEACH_ANSWERS`` (names and record format: :mod:`cbc_teach.exercises.contract`).
 
 >>> ex = start("ex02_anc", student="s001")
 >>> ex.student, ex.id
@@ -16,12 +16,11 @@ q2: no answer yet (0/1). Replace the ... in the answer cell with one of 'none', 
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from typing import Any
 
 from ..errors import InvalidParameterError
+from .contract import ANSWERS_ENV, GRADING_ENV, AnswerRecord, is_student_id
 from .model import (
     AnswerFormatError,
     ExerciseDefinition,
@@ -35,9 +34,6 @@ from .registry import definition
 
 __all__ = ["Exercise", "start", "student_id"]
 
-_STUDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
-
-
 def student_id(student: str | None = None) -> str:
     """The student id to use: the argument, else ``JUPYTERHUB_USER``, else ``"default"``.
 
@@ -46,7 +42,7 @@ def student_id(student: str | None = None) -> str:
     """
     if student is None:
         student = os.environ.get("JUPYTERHUB_USER") or "default"
-    if not isinstance(student, str) or not _STUDENT.match(student):
+    if not isinstance(student, str) or not is_student_id(student):
         raise InvalidParameterError(
             "The 'student' id must be text of letters, digits and . _ @ + - (at most 128, "
             f"starting with a letter or digit); got {student!r}."
@@ -55,7 +51,7 @@ def student_id(student: str | None = None) -> str:
 
 
 def _grading() -> bool:
-    return os.environ.get("CBC_TEACH_GRADING") == "1"
+    return os.environ.get(GRADING_ENV) == "1"
 
 
 class Exercise:
@@ -129,21 +125,15 @@ class Exercise:
 
 def _record(question: str, answer: Any) -> None:
     """Grading mode: append the answer as plain JSON for the grader."""
-    path = os.environ.get("CBC_TEACH_ANSWERS")
+    path = os.environ.get(ANSWERS_ENV)
     if not path:
         return
     try:
-        entry = {"question": question, "value": to_plain(answer)}
-        if entry["value"] is Ellipsis:
-            entry = {"question": question, "unanswered": True}
+        record = AnswerRecord.of(question, to_plain(answer))
     except AnswerFormatError:
-        entry = {"question": question, "not_plain": type(answer).__name__}
-    try:
-        text = json.dumps(entry, allow_nan=False)
-    except ValueError:
-        text = json.dumps({"question": question, "not_plain": "float"})
+        record = AnswerRecord(question, not_plain=type(answer).__name__)
     with open(path, "a", encoding="utf-8") as fh:
-        fh.write(text + "\n")
+        fh.write(record.to_line() + "\n")
 
 
 def start(exercise: str, *, student: str | None = None) -> Exercise:

@@ -12,6 +12,12 @@ starting with ``_``, no attribute or item assignment, nothing from a short list 
 escape hatches (``exec``, ``getattr``, ``get_ipython``...). Such cells can compute but cannot
 change builtins, modules or the checker, so the recorded values are the student's own.
 
+A cell is read as IPython runs it: through IPython's own input transformer
+(:func:`ipython_python`). A cell using IPython's syntax (a magic, ``!cmd``, an auto-call such as
+``;exec ...``), or one that does not parse, is never pure calculation: its answers count only as
+plain data. Honest formatting (a common indentation, a trailing comment, a ``?`` in a comment)
+changes nothing.
+
 >>> read_answer('q2 = 3.4 * (28 + 4) / 100  # my ANC', "q2").value
 1.088
 >>> r = read_answer('import builtins\\nq1 = "low"', "q1")
@@ -24,11 +30,14 @@ change builtins, modules or the checker, so the recorded values are the student'
 from __future__ import annotations
 
 import ast
+import functools
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["AnswerReading", "literal_value", "read_answer", "unsafe_reasons"]
+__all__ = ["MAX_ANSWER_CHARS", "AnswerReading", "ipython_python", "literal_value", "read_answer",
+           "unsafe_reasons"]
 
 DENIED_NAMES = frozenset({
     "eval", "exec", "compile", "open", "globals", "locals", "vars", "getattr", "setattr",
@@ -143,7 +152,8 @@ class AnswerReading:
 
     ``kind``: ``value`` (plain data, in ``value``), ``code`` (computed: the kernel's recorded
     value may be used), ``unanswered`` (``...`` left in place), ``no_assignment`` (the cell does
-    not set the question's variable), ``syntax_error``, ``missing`` (no answer cell).
+    not set the question's variable), ``syntax_error``, ``too_long`` (over
+    :data:`MAX_ANSWER_CHARS`), ``missing`` (no answer cell).
     ``safe``: the cell passes the static check; ``problems`` says why not.
     """
 
@@ -155,21 +165,51 @@ class AnswerReading:
     detail: str = ""
 
 
-def _strip_magics(source: str) -> tuple[str, bool]:
-    kept, magic = [], False
-    for line in source.splitlines():
-        stripped = line.lstrip()
-        if stripped.startswith(("%", "!")) or stripped.endswith("?") and not stripped.startswith("#"):
-            magic = True
-            kept.append("")
-        else:
-            kept.append(line)
-    return "\n".join(kept), magic
+#: An answer cell longer than this is not read (nor run): an answer is a line or a few.
+MAX_ANSWER_CHARS = 20_000
+
+
+@functools.cache
+def _transformer():
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager()
+
+
+def ipython_python(source: str) -> tuple[str, bool]:
+    """The Python that IPython runs for a cell, and whether the cell uses IPython's own syntax.
+
+    IPython transforms a cell before running it (magics ``%x``, shell escapes ``!cmd`` and
+    ``x = !cmd``, auto-call ``;f a``, ``,f a`` and ``/f a``, help ``x?``, prompts pasted from a
+    console, a leading indentation). Honest formatting (a common indentation, comments, a ``?``
+    inside a comment) gives the same Python as the cell itself: no IPython syntax.
+
+    >>> ipython_python("x = !ls")[1], ipython_python("  q2 = 'moderate'  # is that right?")[1]
+    (True, False)
+    """
+    try:
+        python = _transformer().transform_cell(source)
+    except (SyntaxError, ValueError, IndexError, TypeError, RecursionError):
+        return source, True  # IPython cannot transform it: it would not run as written either
+    try:
+        same = ast.dump(ast.parse(python)) == ast.dump(ast.parse(textwrap.dedent(source)))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        same = False
+    return python, not same
 
 
 def read_answer(source: str, question: str) -> AnswerReading:
-    """Read the answer to ``question`` from an answer cell's source (see the module docstring)."""
-    text, magic = _strip_magics(source)
+    """Read the answer to ``question`` from an answer cell's source (see the module docstring).
+
+    The cell is read as IPython would run it (:func:`ipython_python`); a cell that uses
+    IPython's own syntax is never pure calculation.
+    """
+    if len(source) > MAX_ANSWER_CHARS:
+        return AnswerReading(question, "too_long", safe=False,
+                             problems=("is too long to be read",),
+                             detail=f"the answer cell is {len(source)} characters long; the "
+                                    f"grader reads answer cells of at most {MAX_ANSWER_CHARS}")
+    text, magic = ipython_python(source)
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
@@ -181,7 +221,7 @@ def read_answer(source: str, question: str) -> AnswerReading:
                              detail="the cell cannot be parsed")
     problems = unsafe_reasons(tree)
     if magic:
-        problems.insert(0, "runs an IPython magic or a shell command")
+        problems.insert(0, "uses IPython syntax (a magic, a shell command or an auto-call)")
     value_node, nested = None, False
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign) and any(

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import GradingError
-from ..exercises.session import _STUDENT
+from ..exercises.contract import is_student_id
 from .exercise import LoadedExercise, load_exercise
 from .gradebook import (
     OddOutput,
@@ -45,7 +45,7 @@ from .notebook import (
     released_notebook,
 )
 from .progress import Progress
-from .sandbox import DEFAULT_MEMORY_MB
+from .sandbox import DEFAULT_MEMORY_MB, require_sandbox
 from .task import grade_submission, reference_task
 
 __all__ = ["GradeRun", "GradingInterrupted", "grade", "read_roster", "release"]
@@ -71,7 +71,7 @@ def read_roster(path: str | os.PathLike) -> list[str]:
         sid = row.get("student_id", "")
         if not sid:
             continue
-        if not _STUDENT.match(sid):
+        if not is_student_id(sid):
             raise GradingError(f"{path}, line {n}: the student id {sid!r} may only hold letters, "
                                "digits and . _ @ + - (and must start with a letter or digit).")
         if sid in ids:
@@ -96,7 +96,7 @@ def release(exercise: str | os.PathLike, *, out: str | os.PathLike,
     out = pathlib.Path(out)
     ids = list(students or []) + (read_roster(roster) if roster is not None else [])
     for sid in ids:
-        if not _STUDENT.match(sid):
+        if not is_student_id(sid):
             raise GradingError(f"The student id {sid!r} may only hold letters, digits and . _ @ + -.")
     placeholders = {q.id: q.placeholder() for q in ex.definition.questions}
     written = []
@@ -134,6 +134,7 @@ class GradeRun:
     notices: list[str] = field(default_factory=list)
     regraded: int = 0
     interrupted: bool = False
+    sandbox: bool = True
 
     @property
     def gradebook(self) -> pathlib.Path:
@@ -157,6 +158,8 @@ class GradeRun:
                      "written by this grader, or altered) and were regraded")
         if self.interrupted:
             line += "; INTERRUPTED: the gradebook holds only the rows finished before the stop"
+        if not self.sandbox:
+            line += "; graded WITHOUT the sandbox (--no-sandbox)"
         return line
 
 
@@ -333,11 +336,11 @@ def _survey(e: _Entry, ex: LoadedExercise) -> None:
             e.sha256 = hashlib.sha256(data).hexdigest()
             _recorded(e, data, ex)
     e.student = e.recorded if e.recorded_from == "its metadata" else e.path_id
-    if not e.problem and not _STUDENT.match(e.student):
+    if not e.problem and not is_student_id(e.student):
         e.problem = (f"the student id {e.student!r} taken from the {e.layout} ({e.shown}) is not "
                      "a valid student id (letters, digits and . _ @ + -, starting with a letter "
                      "or digit): rename the file or folder to the student's id")
-    if not e.student or not _STUDENT.match(e.student):
+    if not e.student or not is_student_id(e.student):
         e.student = file_name(_printable(e.student or e.path.name))
     e.variant = e.recorded or e.student
     if e.recorded and e.path_id and e.recorded != e.path_id and not e.problem \
@@ -356,9 +359,9 @@ def _recorded(e: _Entry, data: bytes, ex: LoadedExercise) -> None:
         return
     found, student = exercise_of(nb)
     e.readable = found == ex.id
-    if student and _STUDENT.match(student):
+    if student and is_student_id(student):
         e.recorded, e.recorded_from = student, "its metadata"
-    elif (shown := _setup_student(nb, ex.id)) and shown != "default" and _STUDENT.match(shown):
+    elif (shown := _setup_student(nb, ex.id)) and shown != "default" and is_student_id(shown):
         e.recorded, e.recorded_from = shown, f"its setup output says 'variant for {shown}'"
 
 
@@ -640,7 +643,7 @@ def grade(exercise: str | os.PathLike, submissions: Iterable[str | os.PathLike],
           out: str | os.PathLike, jobs: int | None = None, timeout: float = 30.0,
           memory_mb: int = DEFAULT_MEMORY_MB, roster: str | os.PathLike | None = None,
           executor: cf.Executor | None = None, progress: bool | None = None,
-          force: bool = False) -> GradeRun:
+          force: bool = False, sandbox: bool = True) -> GradeRun:
     """Grade submissions of one exercise; write ``OUT/gradebook.csv``, ``OUT/results/*.json``,
     ``OUT/feedback/*.html`` and ``OUT/summary.txt``. Submissions are files or folders (searched
     for ``.ipynb``; links are not followed, and an entry that is not a regular file is an error
@@ -656,15 +659,21 @@ def grade(exercise: str | os.PathLike, submissions: Iterable[str | os.PathLike],
     A worker that dies is replaced and its unfinished tasks retried. On Ctrl-C or SIGTERM the
     workers and kernels are stopped, the finished rows written as a partial gradebook, and
     :class:`GradingInterrupted` (a ``KeyboardInterrupt``) raised.
+
+    ``sandbox=False`` runs the kernels without the bubblewrap sandbox
+    (:mod:`cbc_teach.grading.sandbox`); with it (the default) a machine where bwrap cannot run
+    raises :class:`GradingError` saying so.
     """
     started = time.perf_counter()
+    if sandbox:
+        require_sandbox()
     ex = load_exercise(exercise)
     out = pathlib.Path(os.path.abspath(os.fspath(out)))
-    run = GradeRun(ex.id, out, [], ex.questions)
+    run = GradeRun(ex.id, out, [], ex.questions, sandbox=sandbox)
     out.mkdir(parents=True, exist_ok=True)
     for sub in ("results", "feedback"):
         run.notices += output_folder(out / sub)
-    options = _options_key(ex, timeout, memory_mb)
+    options = _options_key(ex, timeout, memory_mb) + ("" if sandbox else "/no-sandbox")
     entries = _find(submissions)
     for e in entries:
         _survey(e, ex)
@@ -711,7 +720,7 @@ def grade(exercise: str | os.PathLike, submissions: Iterable[str | os.PathLike],
     bar = Progress(len(todo), f"grading {ex.id}", enabled=progress)
     try:
         refs = _references(ex, [e.variant for e in todo if e.readable], out, runner, timeout,
-                           memory_mb, run)
+                           memory_mb, run, sandbox)
         tasks = {}
         for e in todo:
             reference = refs.get(e.variant)
@@ -723,7 +732,8 @@ def grade(exercise: str | os.PathLike, submissions: Iterable[str | os.PathLike],
             tasks[e.name] = (_GRADE_TASK, {
                 "submission": str(e.path), "student": e.variant,
                 "source": os.path.abspath(ex.source.path), "reference": reference,
-                "timeout": timeout, "memory_mb": memory_mb, "sha256": e.sha256})
+                "timeout": timeout, "memory_mb": memory_mb, "sha256": e.sha256,
+                "sandbox": sandbox})
         by_name = {e.name: e for e in todo}
 
         def done(name: str, record: dict | None, exc: BaseException | None) -> None:
@@ -807,7 +817,8 @@ def _error(ex: LoadedExercise, e: _Entry, reason: str, options: str) -> dict:
 
 
 def _references(ex: LoadedExercise, students: list[str], out: pathlib.Path, runner: _Runner,
-                timeout: float, memory_mb: int, run: GradeRun) -> dict[str, list]:
+                timeout: float, memory_mb: int, run: GradeRun,
+                sandbox: bool = True) -> dict[str, list]:
     """Reference outputs per variant: from the signed cache, else by running the instructor's
     source (in as many tasks as there are workers)."""
     cache = out / ".cache" / ex.key
@@ -830,7 +841,7 @@ def _references(ex: LoadedExercise, students: list[str], out: pathlib.Path, runn
     chunks = [missing[i::jobs] for i in range(min(jobs, len(missing)))]
     source = os.path.abspath(ex.source.path)
     tasks = {n: (_REFERENCE_TASK, {"source": source, "students": chunk, "timeout": timeout,
-                                   "memory_mb": memory_mb})
+                                   "memory_mb": memory_mb, "sandbox": sandbox})
              for n, chunk in enumerate(chunks)}
 
     def done(n: int, got: dict | None, exc: BaseException | None) -> None:

@@ -23,7 +23,7 @@ from .notebook import SourceNotebook, cell_role, cell_source, code_cells
 __all__ = ["GRADER_VERSION", "LoadedExercise", "exercise_folder", "load_exercise"]
 
 #: Part of every cache key: bump it when grading changes, so old results are not reused.
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"
 
 
 def exercise_folder() -> pathlib.Path:

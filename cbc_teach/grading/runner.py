@@ -7,6 +7,11 @@
   once per worker, not once per submission), with nbval's own collector and comparison; only
   the kernel is ours (sandboxed, and noticing at once when it dies). It returns one
   :class:`CellResult` per code cell.
+
+pytest is not thread-safe, and a Dask worker runs several tasks at once in threads of one
+process: the in-process nbval run is serialised by a lock (kernels of other tasks keep
+starting and running meanwhile). The outputs nbval gathers from a kernel are capped
+(:data:`MAX_OUTPUT_CHARS` per notebook): what a kernel prints beyond it is cut, with a note.
 """
 
 from __future__ import annotations
@@ -16,12 +21,19 @@ import io
 import os
 import pathlib
 import queue
+import threading
 from dataclasses import dataclass
 from typing import Any
 
-from .sandbox import KernelDied, Sandbox, get_reply, start_kernel
+from .kernel import get_reply, start_kernel
+from .sandbox import KernelDied, Sandbox
 
-__all__ = ["CellResult", "run_nbval", "run_reference"]
+__all__ = ["MAX_OUTPUT_CHARS", "CellResult", "run_nbval", "run_reference"]
+
+#: The most output (characters of text, over all cells) nbval gathers from one kernel.
+MAX_OUTPUT_CHARS = 1_000_000
+_CUT = "\n[output cut: the notebook printed more than the grader keeps]\n"
+_NBVAL_LOCK = threading.Lock()
 
 SANITIZE = "regex: 0x[0-9a-f]{6,16}\nreplace: 0xADDRESS\n"
 # Empties the user namespace between two students' reference runs (the instructor's trusted code
@@ -211,7 +223,7 @@ def _nbfile_class():
 
             def get_message(self, stream, timeout=None):
                 get = self.kc.get_iopub_msg if stream == "iopub" else self.kc.get_shell_msg
-                return get_reply(self.km, get, None, timeout)
+                return _capped(self, get_reply(self.km, get, None, timeout))
 
         class SandboxNbFile(IPyNbFile):
             def setup(self):
@@ -221,6 +233,32 @@ def _nbfile_class():
 
         _NBFILE = SandboxNbFile
     return _NBFILE
+
+
+def _capped(kernel, msg: dict) -> dict:
+    """Cut what a kernel prints once it has printed :data:`MAX_OUTPUT_CHARS` in all."""
+    kind, content = msg.get("msg_type"), msg.get("content", {})
+    if kind not in ("stream", "display_data", "execute_result", "error"):
+        return msg
+    used = getattr(kernel, "cbc_output_chars", 0)
+    if kind == "stream":
+        size = len(content.get("text", ""))
+    else:
+        size = sum(len(str(v)) for v in content.get("data", {}).values()) + \
+            sum(len(str(v)) for v in content.get("traceback", []))
+    kernel.cbc_output_chars = used + size
+    if used + size <= MAX_OUTPUT_CHARS:
+        return msg
+    room = max(0, MAX_OUTPUT_CHARS - used)
+    content = dict(content)
+    if kind == "stream":
+        content["text"] = content.get("text", "")[:room] + (_CUT if used <= MAX_OUTPUT_CHARS else "")
+    elif kind == "error":
+        content["traceback"] = ["[traceback cut]"]
+        content["evalue"] = str(content.get("evalue", ""))[:500]
+    else:
+        content["data"] = {"text/plain": _CUT.strip()}
+    return {**msg, "content": content}
 
 
 @contextlib.contextmanager
@@ -257,7 +295,7 @@ def run_nbval(notebook: pathlib.Path, sandbox: Sandbox, *, timeout: float,
         "--nbval-sanitize-with", str(folder / "sanitize.cfg"),
     ]
     out = io.StringIO()
-    with _environ(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"), contextlib.redirect_stdout(out):
+    with _NBVAL_LOCK, _environ(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"), contextlib.redirect_stdout(out):
         code = pytest.main(args, plugins=[plugin])
     problem = ""
     if plugin.collect_error:

@@ -7,8 +7,16 @@ outside the kernel from the answers as written (:mod:`cbc_teach.grading.answers`
 decision is the score; nbval is the cross-check, and a check that passed in the kernel for an
 answer the grader finds wrong is flagged as possible tampering.
 
-Tasks are top-level functions taking and returning JSON-able dicts, so any
-``concurrent.futures.Executor`` (a local process pool, or Dask's) can run them.
+Tasks are top-level functions taking and returning JSON-able dicts (the plain forms of
+:class:`~cbc_teach.exercises.contract.GradingTask` and
+:class:`~cbc_teach.exercises.contract.GradingResult`), so any ``concurrent.futures.Executor``
+(a local process pool, or Dask's, threads included) can run them.
+
+Every kernel runs in the bubblewrap sandbox (:mod:`cbc_teach.grading.sandbox`) unless the task
+says ``sandbox: false``. What the grader does outside the kernel is capped: an answer cell over
+:data:`~cbc_teach.grading.answers.MAX_ANSWER_CHARS` is neither read nor run, the answer records
+are read up to a size, the outputs nbval gathers are capped, and a verdict line or an answer
+shown in the result is cut at :data:`MAX_LINE_CHARS` with a note.
 """
 
 from __future__ import annotations
@@ -22,7 +30,16 @@ import time
 from typing import Any
 
 from ..errors import GradingError
+from ..exercises.contract import (
+    MAX_RECORDS_BYTES,
+    AnswerRecord,
+    GradingResult,
+    GradingTask,
+    full_marks_line,
+    read_records,
+)
 from ..exercises.model import Verdict, judge
+from ..exercises.registry import BUILTIN
 from .answers import AnswerReading, read_answer
 from .exercise import LoadedExercise, load_exercise
 from .notebook import (
@@ -35,9 +52,12 @@ from .notebook import (
     read_notebook,
     set_student,
 )
-from .sandbox import Sandbox
+from .sandbox import DEFAULT_MEMORY_MB, Sandbox
 
-__all__ = ["grade_submission", "reference_task"]
+__all__ = ["MAX_LINE_CHARS", "grade_submission", "reference_task"]
+
+#: A verdict line, or an answer as shown, longer than this is cut (with a note) in the result.
+MAX_LINE_CHARS = 500
 
 _LOADED: dict[str, LoadedExercise] = {}
 _RUN_PROBLEMS = ("timeout", "memory", "died", "kernel", "internal")
@@ -49,11 +69,19 @@ def _exercise(source: str) -> LoadedExercise:
     return _LOADED[source]
 
 
-def _new_sandbox(task: dict) -> Sandbox:
+def _definitions(ex: LoadedExercise) -> tuple[str, ...]:
+    """An instructor's own definition file the kernel needs (none for a built-in exercise)."""
+    if ex.id in BUILTIN:
+        return ()
+    own = ex.source.path.parent / f"{ex.id}.py"
+    return (str(own.resolve()),) if own.is_file() else ()
+
+
+def _new_sandbox(task: dict, ex: LoadedExercise) -> Sandbox:
     folder = pathlib.Path(tempfile.mkdtemp(prefix="cbc-teach-grade-"))
-    return Sandbox(folder, memory_mb=task.get("memory_mb", 2048),
+    return Sandbox(folder, memory_mb=int(task.get("memory_mb", DEFAULT_MEMORY_MB)),
                    cpu_seconds=int(task.get("cpu_seconds", 600)),
-                   exercise_path=task.get("exercise_path", []))
+                   isolated=bool(task.get("sandbox", True)), definitions=_definitions(ex))
 
 
 # --- reference runs ------------------------------------------------------------------------------
@@ -62,14 +90,14 @@ def _new_sandbox(task: dict) -> Sandbox:
 def reference_task(spec: dict) -> dict:
     """Run the instructor's source for some students in grading mode (one kernel).
 
-    ``spec``: ``source`` (path), ``students`` (ids), ``timeout``, ``memory_mb``.
+    ``spec``: ``source`` (path), ``students`` (ids), ``timeout``, ``memory_mb``, ``sandbox``.
     Returns ``{"outputs": {student: [outputs per code cell]}, "problems": {student: text}}``;
     a problem means the instructor's solution did not run cleanly or was not right.
     """
     from .runner import run_reference
 
     ex = _exercise(spec["source"])
-    sandbox = _new_sandbox({**spec, "exercise_path": ex.search})
+    sandbox = _new_sandbox(spec, ex)
     try:
         sources = {s: ex.source.code_sources(s) for s in spec["students"]}
         got = run_reference(sources, sandbox, float(spec.get("timeout", 30)))
@@ -79,7 +107,7 @@ def reference_task(spec: dict) -> dict:
     for student, outputs in got["outputs"].items():
         for q in ex.questions:
             cell = outputs[ex.source.checks[q]]
-            want = f"{q}: correct ({ex.source.points[q]}/{ex.source.points[q]})\n"
+            want = full_marks_line(q, ex.source.points[q]) + "\n"
             text = "".join(o.get("text", "") for o in cell if o.get("output_type") == "stream")
             if text != want and student not in problems:
                 problems[student] = (f"the instructor's solution for {q} prints {text.strip()!r} "
@@ -91,24 +119,19 @@ def reference_task(spec: dict) -> dict:
 
 
 def _record(task: dict, ex: LoadedExercise, **fields: Any) -> dict:
-    record = {
-        "student_id": task["student"],
-        "submission": task["submission"],
-        "sha256": task.get("sha256", ""),
-        "exercise": ex.id,
-        "key": ex.key,
-        "status": "error",
-        "reason": "",
-        "total": 0.0,
-        "max": ex.definition.max_points,
-        "scores": {},
-        "questions": [],
-        "notes": [],
-        "cells": [],
-        "seconds": 0.0,
-    }
-    record.update(fields)
-    return record
+    result = GradingResult(student_id=task["student"], submission=task["submission"],
+                           exercise=ex.id, key=ex.key, max=ex.definition.max_points,
+                           sha256=task.get("sha256", ""), sandbox=bool(task.get("sandbox", True)))
+    for name, value in fields.items():
+        setattr(result, name, value)
+    return result.to_dict()
+
+
+def _cut(text: str, most: int = MAX_LINE_CHARS) -> str:
+    """``text``, cut to ``most`` characters with a note saying how much was left out."""
+    if len(text) <= most:
+        return text
+    return text[:most] + f" [... {len(text) - most} more characters cut by the grader]"
 
 
 def _answer_cells(nb: dict) -> dict[str, list[str]]:
@@ -158,24 +181,19 @@ def _cell_label(ex: LoadedExercise, index: int) -> str:
     return f"code cell {index}"
 
 
-def _records(path: pathlib.Path) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return out
-    for line in lines:
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(entry, dict) and isinstance(entry.get("question"), str):
-            out[entry["question"]] = entry
-    return out
+def _recorded(sandbox: Sandbox) -> dict[str, AnswerRecord]:
+    """The answer records the kernel wrote (read when it stopped; without isolation, from its
+    folder), at most :data:`~cbc_teach.exercises.contract.MAX_RECORDS_BYTES` of them."""
+    text = sandbox.recorded
+    if not text and not sandbox.isolated:
+        from .forkserver import read_kernel_file
+
+        text = read_kernel_file("/", str(sandbox.host_io), "answers.jsonl", MAX_RECORDS_BYTES)
+    return read_records(text)
 
 
 def _decide(q, expected, reading: AnswerReading, all_safe: bool, unsafe_cells: list[str],
-            recorded: dict[str, dict], variant) -> tuple[Verdict, str]:
+            recorded: dict[str, AnswerRecord], variant) -> tuple[Verdict, str]:
     """The outside decision for one question; returns (verdict, how the answer was read)."""
     most = q.points
 
@@ -190,6 +208,8 @@ def _decide(q, expected, reading: AnswerReading, all_safe: bool, unsafe_cells: l
         return zero("missing", "the answer cell is missing from the notebook"), "missing"
     if reading.kind == "syntax_error":
         return zero("unreadable", f"the answer cell has a {reading.detail}"), "syntax error"
+    if reading.kind == "too_long":
+        return zero("unreadable", reading.detail), "too long"
     if reading.kind == "no_assignment":
         return zero("unreadable", f"the answer cell does not set {q.id} = ..."), "no answer"
     # computed by code: trust the kernel's record only if no answer cell can tamper
@@ -200,22 +220,31 @@ def _decide(q, expected, reading: AnswerReading, all_safe: bool, unsafe_cells: l
     entry = recorded.get(q.id)
     if entry is None:
         return zero("unreadable", "the answer is computed and its check did not run"), "code"
-    if entry.get("unanswered"):
+    if entry.unanswered:
         return judge(q, expected, ..., variant=variant), "code (recorded)"
-    if "not_plain" in entry:
-        return zero("unreadable", f"the answer is an object of type {entry['not_plain']}, not "
-                    "plain data"), "code (recorded)"
-    return judge(q, expected, entry.get("value"), variant=variant), "code (recorded)"
+    if entry.not_plain:
+        return zero("unreadable", f"the answer is {_not_plain(entry.not_plain)}, not plain data"), \
+            "code (recorded)"
+    return judge(q, expected, entry.value, variant=variant), "code (recorded)"
 
 
-def grade_submission(task: dict) -> dict:
-    """Grade one submission (see the module docstring). ``task`` keys:
+def _not_plain(what: str) -> str:
+    return what if what.startswith("an answer of") else f"an object of type {what}"
 
+
+def grade_submission(task: dict | GradingTask) -> dict:
+    """Grade one submission (see the module docstring).
+
+    ``task``: a :class:`~cbc_teach.exercises.contract.GradingTask` or its plain form (keys
     ``submission`` (path), ``student`` (id), ``source`` (the instructor's notebook),
     ``reference`` (outputs per code cell for this student's variant, from
-    :func:`reference_task`), ``timeout`` (seconds per cell), ``memory_mb``; optional
-    ``sha256``. Returns the result record (a JSON-able dict); never raises for a bad submission.
+    :func:`reference_task`), ``timeout`` (seconds per cell), ``memory_mb``, ``sandbox``;
+    optional ``sha256``). Returns the plain form of a
+    :class:`~cbc_teach.exercises.contract.GradingResult`; never raises for a bad submission.
     """
+    if isinstance(task, GradingTask):
+        task = task.to_dict()
+    task = {"sandbox": True, **task}
     started = time.perf_counter()
     ex = _exercise(task["source"])
     path = pathlib.Path(task["submission"])
@@ -252,17 +281,22 @@ def grade_submission(task: dict) -> dict:
     if edited:
         notes.append("protected cells edited (ignored, the instructor's were run): " + ", ".join(edited))
     answers = {q: cells[q][-1] if q in cells else f"{q} = ..." for q in ex.questions}
+    readings = {q: read_answer(answers[q], q) if q in cells else AnswerReading(q, "missing")
+                for q in ex.questions}
+    # an answer cell too long to read is not run either (it would cost the grader, not the kernel)
+    run_answers = {q: (f"{q} = ...  # the answer cell was too long to run" if readings[q].kind == "too_long"
+                       else answers[q]) for q in ex.questions}
 
     # --- the nbval run, in a sandbox -----------------------------------------------------------
     from .runner import run_nbval
 
-    sandbox = _new_sandbox({**task, "exercise_path": ex.search})
+    sandbox = _new_sandbox(task, ex)
     try:
-        graded = graded_notebook(ex.source, student, answers, task["reference"])
-        nb_path = sandbox.work / "graded.ipynb"
+        graded = graded_notebook(ex.source, student, run_answers, task["reference"])
+        nb_path = sandbox.folder / "graded.ipynb"
         nb_path.write_text(json.dumps(graded), encoding="utf-8")
         results, problem = run_nbval(nb_path, sandbox, timeout=float(task.get("timeout", 30)))
-        recorded = _records(sandbox.answers)
+        recorded = _recorded(sandbox)
     finally:
         shutil.rmtree(sandbox.folder, ignore_errors=True)
     if problem:
@@ -282,8 +316,6 @@ def grade_submission(task: dict) -> dict:
     # --- the outside decision --------------------------------------------------------------------
     variant = ex.definition.variant(student)
     expected = ex.definition.answers(variant)
-    readings = {q: read_answer(answers[q], q) if q in cells else AnswerReading(q, "missing")
-                for q in ex.questions}
     for q, reading in readings.items():
         if reading.kind == "no_assignment":  # answered in another answer cell?
             for other in ex.questions:
@@ -293,7 +325,8 @@ def grade_submission(task: dict) -> dict:
                         readings[q] = AnswerReading(q, alt.kind, alt.value, reading.safe and alt.safe,
                                                     reading.problems + alt.problems)
                         notes.append(f"{q} was answered in the answer cell of {other}")
-    unsafe = {q: r for q, r in readings.items() if not r.safe and r.kind != "syntax_error"}
+    # a cell that does not parse, or uses IPython's own syntax, is never pure calculation
+    unsafe = {q: r for q, r in readings.items() if not r.safe}
     all_safe = not unsafe
     unsafe_cells = [f"{q}: {', '.join(r.problems)}" for q, r in unsafe.items()]
     questions, tampered, disagree = [], [], []
@@ -308,7 +341,8 @@ def grade_submission(task: dict) -> dict:
             disagree.append(q)
         questions.append({
             "id": q, "points": verdict.points, "max": verdict.max_points, "status": verdict.status,
-            "answer": verdict.answer, "line": verdict.line, "read_as": how, "kernel": kernel,
+            "answer": _cut(verdict.answer, 200), "line": _cut(verdict.line), "read_as": how,
+            "kernel": kernel,
             "prompt": q_def.prompt,
         })
     if unsafe_cells:

@@ -99,6 +99,32 @@ def print(*args, **kwargs):
 '''
 
 
+# ;exec is IPython's auto-call: IPython runs exec("<rest of the line>") although Python cannot
+# parse the line. It makes every later check record the right answer (knowing no answer).
+FORGE_RECORDS = (
+    ";exec import cbc_teach.exercises.session as s; s._orig = s._record\n"
+    ";exec s._record = lambda q, a, e=ex: s._orig(q, e._expected[q])"
+)
+
+
+def computed_wrong(student: str) -> dict[str, str]:
+    """Wrong answers written as code (so the grader would take the kernel's records)."""
+    return {q: f"{q} = str({src.split(' = ', 1)[1]})" if isinstance(right_answers(student)[q], str)
+            else f"{q} = float({src.split(' = ', 1)[1]})"
+            for q, src in wrong_answers(student).items()}
+
+
+def indented(student: str) -> dict:
+    """Right answers, each answer cell indented by two spaces (IPython runs it)."""
+    right = right_answers(student)
+    return answered(student, {q: "  " + literal(q, v) + "\n  # checked twice" for q, v in right.items()})
+
+
+def huge_literal(student: str, size: int = 20_000_000) -> dict:
+    """q2 answered with a literal string of ``size`` characters."""
+    return answered(student, {"q2": "q2 = '" + "x" * size + "'"})
+
+
 def main() -> None:
     HERE.mkdir(parents=True, exist_ok=True)
     write("correct", answered("correct"))
@@ -125,6 +151,15 @@ def main() -> None:
         wrong["q1"] = wrong["q1"] + "\n" + patch
         write(name, set_answers(released(name), wrong))
 
+    nb = answered("autocall-forges-records", computed_wrong("autocall-forges-records"))
+    set_answers(nb, {"q1": FORGE_RECORDS + "\n" + computed_wrong("autocall-forges-records")["q1"]})
+    write("autocall-forges-records", nb)
+    write("shell-escape-answer", answered("shell-escape-answer", {"q4": "q4 = !echo 1.5"}))
+    write("magic-answer", answered("magic-answer", {"q4": "q4 = %pwd"}))
+    write("indented-answer-cells", indented("indented-answer-cells"))
+    right_q2 = right_answers("comment-with-question-mark")["q2"]
+    write("comment-with-question-mark", answered("comment-with-question-mark", {
+        "q2": f"q2 = {right_q2!r}  # is that right?"}))
     write("infinite-loop", answered("infinite-loop", {"q3": "while True:\n    pass"}))
     write("memory-hog", answered("memory-hog", {
         "q2": "hog = [b'x' * 10**8 for _ in range(1000)]  # 100 GB, far over any limit"}))
