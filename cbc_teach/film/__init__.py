@@ -5,6 +5,7 @@
   leukocytes to count (:class:`Cell`), from a composition or a CBC, with film findings.
 - :func:`differential_ci`: the exact binomial interval of a manual differential (Ruemke 1979;
   CLSI H20-A2); :func:`compare_differential` judges a manual count against the analyser's.
+- :class:`DifferentialCount`: a manual count in progress (tally, undo, comparison).
 - :func:`kinds`, :func:`findings`, :func:`key_map`: what can be drawn and how it is counted,
   from ``cbc_teach/data/film.toml`` (definitions and sources).
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from .catalogue import KINDS, finding_info, key_map, kind_info, source_text
 from .catalogue import film_data as _film_data
+from .count import CountState, DifferentialCount, kind_for
 from .render import render_cell, to_png
 from .slide import ANALYSER_GROUPS, Cell, Comparison, Slide, compare_differential, make_slide
 from .stats import differential_ci
@@ -30,6 +32,8 @@ __all__ = [
     "KINDS",
     "Cell",
     "Comparison",
+    "CountState",
+    "DifferentialCount",
     "Slide",
     "compare_differential",
     "differential_ci",
@@ -37,6 +41,7 @@ __all__ = [
     "finding_info",
     "findings",
     "key_map",
+    "kind_for",
     "kind_info",
     "kinds",
     "make_slide",
