@@ -24,6 +24,7 @@ the same path as :meth:`FilmExplorer.count`. The counting logic is
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
 from collections import OrderedDict
@@ -280,7 +281,12 @@ class FilmExplorer(widgets.VBox):
                 self.count(content.get("key", ""))
         except ValueError:  # an unknown key: ignore it, a callback must never raise
             pass
-        self._prefetch()
+        # Draw the next field once this reply has gone out (the kernel's event loop runs it
+        # after the handler returns), so that the next key press finds it ready.
+        try:
+            asyncio.get_running_loop().call_later(0.01, self._prefetch)
+        except RuntimeError:  # no event loop (plain Python): the field is drawn when needed
+            pass
 
     # --- display --------------------------------------------------------------------------
     def _field_url(self, field: int) -> str:
