@@ -335,7 +335,7 @@ def _granulocyte(x, y, size, r, features, rng, um, kind):
         nd = _lobed_nucleus(x, y, rng, r, 2, lobe_r * 1.15, spread=0.38)
     elif "pseudo_pelger" in features:
         if rng.random() < 0.7:  # spectacle: two round lobes and a thin bridge
-            nd = _lobed_nucleus(x, y, rng, r, 2, r * 0.31, spread=0.5)
+            nd = _lobed_nucleus(x, y, rng, r, 2, r * 0.33, spread=0.52)
         else:  # unlobed, peanut-shaped
             nd = _blob(x, y, 0, 0, r * 0.48, rng, wobble=0.07, aspect=1.3,
                        angle=rng.uniform(0, math.pi))
@@ -500,7 +500,7 @@ def _draw_clump(features, rng, diameter_um, px_per_um):
     n = int(rng.integers(3, 6))
     lo, hi = diameter_um
     r_px = hi * px_per_um / 2
-    ring = 0.8 * r_px / math.sin(math.pi / n)
+    ring = 0.62 * r_px / math.sin(math.pi / n)
     size = int(2 * (ring + r_px * 1.1)) + 12
     rgb = np.empty((size, size, 3), dtype=np.float32)
     rgb[:] = BACKGROUND
@@ -510,7 +510,7 @@ def _draw_clump(features, rng, diameter_um, px_per_um):
         cell = draw_cell("neutrophil", single, rng, diameter_um, px_per_um)
         h = cell.alpha.shape[0]
         a = 2 * math.pi * i / n + rng.normal(0, 0.2)
-        dist = ring * rng.uniform(0.92, 1.0)
+        dist = 0.0 if (i == 0 and n == 5) else ring * rng.uniform(0.9, 1.0)
         cx = size / 2 + dist * math.cos(a) - h / 2
         cy = size / 2 + dist * math.sin(a) - h / 2
         x0, y0 = int(np.clip(cx, 0, size - h)), int(np.clip(cy, 0, size - h))

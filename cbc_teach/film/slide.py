@@ -215,7 +215,7 @@ def _radius_px(kind: str, features: frozenset[str]) -> float:
         hi = 13.5
     r = hi * px_per_um() / 2 * 1.08 + 3
     if "clump" in features:  # a ring of up to five cells (see _draw._draw_clump)
-        r = 0.8 * r / math.sin(math.pi / 5) + 1.1 * r
+        r = 0.62 * r / math.sin(math.pi / 5) + 1.1 * r
     return r
 
 

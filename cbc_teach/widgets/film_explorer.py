@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import html
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -283,10 +284,9 @@ class FilmExplorer(widgets.VBox):
             pass
         # Draw the next field once this reply has gone out (the kernel's event loop runs it
         # after the handler returns), so that the next key press finds it ready.
-        try:
+        # Without an event loop (plain Python) the field is simply drawn when needed.
+        with contextlib.suppress(RuntimeError):
             asyncio.get_running_loop().call_later(0.01, self._prefetch)
-        except RuntimeError:  # no event loop (plain Python): the field is drawn when needed
-            pass
 
     # --- display --------------------------------------------------------------------------
     def _field_url(self, field: int) -> str:
