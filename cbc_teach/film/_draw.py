@@ -228,20 +228,22 @@ def _lobed_nucleus(x, y, rng, cell_r, n_lobes, lobe_r, spread=0.42):
 
 def _band_nucleus(x, y, rng, cell_r):
     """A curved band (C, U or S) of nearly even width."""
-    arc_r = cell_r * rng.uniform(0.38, 0.48)
-    width = cell_r * rng.uniform(0.2, 0.25)
+    arc_r = cell_r * rng.uniform(0.4, 0.5)
+    width = cell_r * rng.uniform(0.18, 0.23)
     start = rng.uniform(0, 2 * math.pi)
-    span = rng.uniform(2.6, 3.6)
+    span = rng.uniform(3.0, 4.0)
     t = np.linspace(0, 1, 9)
-    if rng.random() < 0.3:  # an S shape: the curvature changes sign half way
-        bend = np.where(t < 0.5, 1.0, -1.0)
-        angles = start + span * 0.55 * (t - 0.5) * bend
-        pts = [(arc_r * 0.9 * math.cos(a) + (tt - 0.5) * arc_r * 0.9, arc_r * math.sin(a) * 0.9)
-               for a, tt in zip(angles, t, strict=True)]
+    if rng.random() < 0.3:  # an S shape: a sine wave along a turned axis
+        length, depth = 1.9 * arc_r, 0.38 * arc_r
+        ca, sa = math.cos(start), math.sin(start)
+        pts = []
+        for tt in t:
+            u, v = length * (tt - 0.5), depth * math.sin(2 * math.pi * (tt - 0.5))
+            pts.append((u * ca - v * sa, u * sa + v * ca))
     else:
         angles = start + span * t
         pts = [(arc_r * math.cos(a), arc_r * math.sin(a)) for a in angles]
-    radii = list(width * (0.85 + 0.3 * rng.random(len(pts))))
+    radii = list(width * (0.93 + 0.14 * rng.random(len(pts))))  # nearly even width
     radii[0] *= 0.9
     radii[-1] *= 0.9
     return _capsules(x, y, pts, radii)
