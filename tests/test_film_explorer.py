@@ -134,3 +134,16 @@ def test_counter_target_and_reset():
     assert counter.reset().total == 0
     with pytest.raises(ValueError, match="target"):
         DifferentialCount(counter.slide, target=9)
+
+
+def test_controls_are_labelled_and_keyboard_operable():
+    """Mode and gallery controls have a visible label and a tooltip; every key has a button."""
+    import ipywidgets as widgets
+
+    ex = FilmExplorer(make_slide(composition={"neutrophil": 2}, seed=1))
+    for name, control in ex.controls.items():
+        assert isinstance(control, (widgets.ToggleButtons, widgets.Dropdown)), name
+        assert control.description.strip() and len(control.tooltip or "") > 15, name
+    assert set(ex.buttons) == {"neutrophil", "band", "lymphocyte", "monocyte", "eosinophil",
+                               "basophil", "blast", "undo"}
+    assert "Backspace" in ex.keys_html.value and "<kbd" in ex.keys_html.value
