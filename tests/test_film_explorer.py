@@ -147,3 +147,21 @@ def test_controls_are_labelled_and_keyboard_operable():
     assert set(ex.buttons) == {"neutrophil", "band", "lymphocyte", "monocyte", "eosinophil",
                                "basophil", "blast", "undo"}
     assert "Backspace" in ex.keys_html.value and "<kbd" in ex.keys_html.value
+
+
+def test_the_page_is_told_where_the_next_cell_is(slide):
+    """next_marker points at the cell after the current one; a new field's picture is sent
+    ahead (by the prefetch) so the page can move before the kernel replies."""
+    ex = FilmExplorer(slide)
+    w, h = slide.field_size
+    for i in range(len(slide.cells) - 2):
+        nxt = slide.cells[i + 1]
+        assert ex.view.next_marker[:2] == pytest.approx([100 * nxt.x / w, 100 * nxt.y / h])
+        assert ex.view.next_same_field == (nxt.field == slide.cells[i].field)
+        if not ex.view.next_same_field:
+            ex._prefetch()
+            assert ex.view.next_image == ex._field_url(nxt.field)
+        ex.count(slide.cells[i].kind)
+    for cell in slide.cells[len(slide.cells) - 2:]:
+        ex.count(cell.kind)
+    assert ex.view.next_marker == []

@@ -76,11 +76,7 @@ function render({ model, el }) {
   hint.style.cssText = "font:12px sans-serif;margin-top:4px;";
   box.append(img, ring);
   el.append(box, hint);
-  function update() {
-    if (img.src !== model.get("image")) img.src = model.get("image");
-    img.alt = model.get("alt");
-    box.setAttribute("aria-label", model.get("label"));
-    const m = model.get("marker");
+  function place(m) {
     if (m && m.length === 3) {
       ring.style.display = "block";
       ring.style.left = (m[0] - m[2]) + "%";
@@ -91,10 +87,30 @@ function render({ model, el }) {
     } else {
       ring.style.display = "none";
     }
+  }
+  function update() {
+    if (img.src !== model.get("image")) img.src = model.get("image");
+    img.alt = model.get("alt");
+    box.setAttribute("aria-label", model.get("label"));
+    place(model.get("marker"));
     box.dataset.cell = String(model.get("cell"));
+    box.dataset.confirmed = String(model.get("cell"));
     hint.textContent = model.get("hint");
   }
-  model.on("change", update);
+  // Move to the next cell at once when its place (and, for a new field, its picture) is
+  // known; the kernel's reply then confirms it (and always has the last word).
+  function advance() {
+    const next = model.get("next_marker");
+    if (!next || next.length !== 3) return;
+    const same = model.get("next_same_field");
+    const picture = model.get("next_image");
+    if (!same && !picture) return;
+    if (!same) img.src = picture;
+    place(next);
+    box.dataset.cell = String(model.get("cell") + 1);
+  }
+  for (const name of ["image", "alt", "label", "marker", "cell", "hint"])
+    model.on("change:" + name, update);
   update();
   box.addEventListener("click", () => box.focus());
   box.addEventListener("keydown", (event) => {
@@ -107,6 +123,7 @@ function render({ model, el }) {
     if (message) {
       event.preventDefault();
       event.stopPropagation();
+      if (message.type === "key") advance();
       model.send(message);
     }
   });
@@ -127,6 +144,10 @@ class FilmView(anywidget.AnyWidget):
     marker = traitlets.List([]).tag(sync=True)
     aspect = traitlets.Float(4 / 3).tag(sync=True)
     cell = traitlets.Int(0).tag(sync=True)
+    #: the cell after the current one, so the page can move there before the kernel replies
+    next_marker = traitlets.List([]).tag(sync=True)
+    next_same_field = traitlets.Bool(True).tag(sync=True)
+    next_image = traitlets.Unicode("").tag(sync=True)
     count_keys = traitlets.List([]).tag(sync=True)
 
 
@@ -296,11 +317,15 @@ class FilmExplorer(widgets.VBox):
                 self._fields.popitem(last=False)
         return self._fields[field]
 
+    def _next_cell(self):
+        i = self.state.total + 1
+        return self.slide.cells[i] if i < self.state.target else None
+
     def _prefetch(self) -> None:
-        """Draw the next field ahead, so the move to it is immediate."""
-        cell = self.state.current
-        if cell is not None and cell.field + 1 < self.slide.n_fields:
-            self._field_url(cell.field + 1)
+        """Draw the next field ahead and hand it to the page, so the move to it is immediate."""
+        cell, nxt = self.state.current, self._next_cell()
+        if cell is not None and nxt is not None and nxt.field != cell.field:
+            self.view.next_image = self._field_url(nxt.field)
 
     def _show(self) -> None:
         state = self.state
@@ -327,6 +352,15 @@ class FilmExplorer(widgets.VBox):
                 self.view.hint = f"{state.total} cells counted: the count is complete."
                 self.view.label = "Count complete. Backspace undoes the last call."
             self.view.cell = state.total
+            nxt = self._next_cell() if cell is not None else None
+            if nxt is None:
+                self.view.next_marker = []
+            else:
+                self.view.next_marker = [100 * nxt.x / w, 100 * nxt.y / h,
+                                         100 * (nxt.radius + 3) / w]
+                self.view.next_same_field = nxt.field == cell.field
+                self.view.next_image = ("" if nxt.field == cell.field
+                                        else self._fields.get(nxt.field, ""))
         self.tally_html.value = self._tally_markup(state)
         self.status_html.value = self._status_markup(state)
 
