@@ -16,6 +16,8 @@ import pathlib
 import re
 import statistics
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from browser_support import CHROMIUM_ARGS, Server, chromium_executable, wait_gone
@@ -84,11 +86,34 @@ def folder(tmp_path_factory):
     return root
 
 
+def wait_until_ready(server, timeout: float = 300.0) -> None:
+    """Wait for a server on a busy machine.
+
+    Voila renders the notebook (and starts a kernel) for every request to its page, so it is
+    asked once with a long read timeout rather than polled every two seconds (each short poll
+    that gives up would leave one more kernel starting).
+    """
+    if server.kind != "voila":
+        server.wait_ready(timeout=timeout)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"voila exited early:\n{server.log()}")
+        try:
+            with urllib.request.urlopen(server.url + "/", timeout=timeout) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.5)
+    raise RuntimeError(f"voila not ready after {timeout} s:\n{server.log()}")
+
+
 def _served(kind, folder, tmp_path_factory, notebook=None):
     home = tmp_path_factory.mktemp(f"{kind}-home")
     server = Server(kind, folder, home, notebook)
     try:
-        server.wait_ready()
+        wait_until_ready(server)
         yield server
     finally:
         server.stop()
