@@ -104,6 +104,12 @@ class _Row:
 
 
 @dataclass(frozen=True)
+class _Test:
+    id: str
+    when: tuple[str, ...] = ()  # empty: always shown; else only when all features are present
+
+
+@dataclass(frozen=True)
 class _Cause:
     id: str
     name: str
@@ -111,7 +117,7 @@ class _Cause:
     prior: dict[str, float]
     prior_rationale: str
     note: str
-    next_tests: tuple[str, ...]
+    next_tests: tuple[_Test, ...]
     evidence: tuple[_Row, ...]
 
 
@@ -187,6 +193,25 @@ def _film_rows(cause_id: str, raw: dict) -> list[_Row]:
     return rows
 
 
+def _read_test(item: object, raw: dict, cid: str) -> _Test:
+    """One entry of a cause's next_tests: a test id, or {test = id, when = feature(s)}."""
+    where = f"causes.{cid}.next_tests"
+    if isinstance(item, dict):
+        if set(item) != {"test", "when"}:
+            raise ValueError(f"knowledge_base.toml, {where}: a conditional test needs exactly "
+                             f"'test' and 'when'; got {sorted(item)}.")
+        when = item["when"]
+        when = (when,) if isinstance(when, str) else tuple(when)
+        for feature in when:
+            _check_feature(feature, raw, where)
+        test = _Test(item["test"], when)
+    else:
+        test = _Test(str(item))
+    if test.id not in raw["tests"]:
+        raise ValueError(f"knowledge_base.toml, {where}: unknown test {test.id!r}.")
+    return test
+
+
 @functools.cache
 def _knowledge() -> _Knowledge:
     raw = read_toml(_KB)
@@ -210,9 +235,7 @@ def _knowledge() -> _Knowledge:
                 source=ev.get("source") or ev.get("rationale", ""),
             ))
         rows.extend(_film_rows(cid, raw))
-        for test in entry["next_tests"]:
-            if test not in raw["tests"]:
-                raise ValueError(f"knowledge_base.toml, causes.{cid}: unknown test {test!r}.")
+        tests = tuple(_read_test(item, raw, cid) for item in entry["next_tests"])
         causes.append(_Cause(
             id=cid,
             name=entry["name"],
@@ -220,7 +243,7 @@ def _knowledge() -> _Knowledge:
             prior={k: float(entry["prior"][k]) for k in ("adult", "child")},
             prior_rationale=entry["prior"].get("rationale", ""),
             note=entry.get("note", ""),
-            next_tests=tuple(entry["next_tests"]),
+            next_tests=tests,
             evidence=tuple(rows),
         ))
     for name, entry in raw["derived"].items():
@@ -279,6 +302,10 @@ def _cause(cause_id: str) -> _Cause:
 def next_tests(cause_id: str) -> tuple[str, ...]:
     """The next tests for a cause, in plain words, most useful first.
 
+    Without a patient every test is listed, including those the data make conditional (blood
+    cultures only with fever, TPMT only for a thiopurine); ``likely_causes`` keeps only the
+    ones that apply to its patient.
+
     >>> next_tests("copper_deficiency")
     ('Copper and ceruloplasmin', 'Serum zinc', 'Peripheral blood smear')
     >>> next_tests("lupus")
@@ -287,7 +314,7 @@ def next_tests(cause_id: str) -> tuple[str, ...]:
     cbc_teach.errors.UnknownNameError: Unknown cause 'lupus'. ...
     """
     tests = _knowledge().tests
-    return tuple(tests[t]["name"] for t in _cause(cause_id).next_tests)
+    return tuple(tests[t.id]["name"] for t in _cause(cause_id).next_tests)
 
 
 # --- the result objects -----------------------------------------------------------------------
@@ -596,7 +623,7 @@ class _Context:
         if prefix == "sign":
             t = h.temperature_c
             if t is None:
-                return None
+                return False  # no temperature recorded: no sign, like an unticked symptom
             sign = self.kb.signs[name]
             if "min_c" in sign:
                 return t >= sign["min_c"]
@@ -656,6 +683,13 @@ class _Context:
             anc_iv = reference_interval("neutrophils", "duffy_null")
             wbc_iv = reference_interval("wbc", "duffy_null")
             return anc_iv.low <= anc <= anc_iv.high and wbc_iv.low <= cbc.wbc <= wbc_iv.high
+        if name == "eosinopenia":
+            eos = cbc.eosinophils
+            return None if eos is None else eos < p["eosinophils_below"]
+        if name == "anc_above_duffy_null_interval":
+            if anc is None:
+                return None
+            return anc > reference_interval("neutrophils", "duffy_null").high
         if name == "anemia_and_neutropenia_platelets_normal":
             return _all(f("anemia"), f("neutropenia"), _not(f("thrombocytopenia")))
         raise ValueError(f"knowledge_base.toml names pattern {name!r}, which the engine lacks.")
@@ -835,6 +869,8 @@ def _rank(cbc: CBC, history: History, population: str, film: tuple[str, ...] | N
     tests = kb.tests
     scores = []
     for cause, w, evidence in zip(kb.causes, weights, all_evidence):
+        test_ids = tuple(t.id for t in cause.next_tests
+                         if all(ctx.state(f) is True for f in t.when))
         why = tuple(e.text for e in sorted(evidence, key=lambda e: -e.factor) if e.factor > 1)
         against = tuple(e.text for e in sorted(evidence, key=lambda e: e.factor) if e.factor < 1)
         scores.append(CauseScore(
@@ -844,11 +880,11 @@ def _rank(cbc: CBC, history: History, population: str, film: tuple[str, ...] | N
             probability=w / total,
             why=why,
             against=against,
-            next_tests=tuple(tests[t]["name"] for t in cause.next_tests),
+            next_tests=tuple(tests[t]["name"] for t in test_ids),
             prior=cause.prior[table],
             note=cause.note,
             evidence=tuple(evidence),
-            next_test_ids=cause.next_tests,
+            next_test_ids=test_ids,
         ))
     order = {c.id: i for i, c in enumerate(kb.causes)}
     scores.sort(key=lambda s: (-s.probability, order[s.id]))

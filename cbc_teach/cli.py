@@ -7,7 +7,8 @@
 
 EXERCISE is an exercise id (``ex02_anc``: its instructor's notebook is
 ``exercises/ex02_anc.ipynb``) or the path of an instructor's notebook. Exit status: 0 on
-success, 1 when the command could not do its work (the message says why), 2 for bad arguments.
+success, 1 when the command could not do its work (the message says why), 2 for bad arguments,
+130 when grading was interrupted (Ctrl-C, SIGTERM: the finished rows are in the gradebook).
 """
 
 from __future__ import annotations
@@ -43,15 +44,21 @@ def _release(args: argparse.Namespace) -> int:
 
 def _grade(args: argparse.Namespace) -> int:
     from .grading import grade
+    from .grading.api import GradingInterrupted
 
     progress = not args.quiet
-    run = grade(args.exercise, args.submissions, out=args.out, jobs=args.jobs,
-                timeout=args.timeout, memory_mb=args.memory, roster=args.roster,
-                progress=progress, force=args.force)
+    try:
+        run = grade(args.exercise, args.submissions, out=args.out, jobs=args.jobs,
+                    timeout=args.timeout, memory_mb=args.memory, roster=args.roster,
+                    progress=progress, force=args.force)
+    except GradingInterrupted as stop:
+        run = stop.run
     for problem in run.problems:
         print(f"problem with the instructor's solution: {problem}", file=sys.stderr)
+    for notice in run.notices:
+        print(f"note: {notice}", file=sys.stderr)
     print(run.summary())
-    return 0
+    return 130 if run.interrupted else 0
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -92,8 +99,10 @@ def parser() -> argparse.ArgumentParser:
                        description="Grade submitted notebooks: the instructor's cells and "
                        "reference outputs plus the student's answer cells, run by nbval in a "
                        "sandboxed kernel and checked again outside it. Writes OUT/gradebook.csv, "
-                       "OUT/results/<student>.json and OUT/feedback/<student>.html. A re-run "
-                       "skips unchanged submissions. Submissions are never modified.")
+                       "OUT/results/<student>.json, OUT/feedback/<student>.html and "
+                       "OUT/summary.txt. A re-run reuses the signed results of unchanged "
+                       "submissions. Submissions are never modified; links among them are not "
+                       "followed. Ctrl-C writes the finished rows and stops every worker.")
     p.add_argument("exercise", metavar="EXERCISE", help="exercise id or instructor's notebook")
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                    help="submitted notebooks, or folders to search for them")

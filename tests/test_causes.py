@@ -45,6 +45,15 @@ SPEC_CAUSES = (
     "duffy_null", "chronic_idiopathic_neutropenia",
 )
 
+#: The causes issue 12 added after a hematologist's review.
+ISSUE12_CAUSES = (
+    "autoimmune_neutropenia", "lgl_leukemia", "non_viral_infection", "glucocorticoid_effect",
+)
+#: Causes whose clear case may rank second: aplastic anaemia and acute leukaemia present with
+#: the same severe pancytopenia and only the marrow tells them apart (issue 12: the Camitta
+#: criteria grade aplastic anaemia once the marrow shows it; leukaemia is commoner).
+SHARE_FIRST_PLACE = ("aplastic_anemia",)
+
 # The tests SPEC requires in the catalogue, by plain name.
 SPEC_TESTS = {
     "CBC repeat": "cbc_repeat",
@@ -89,10 +98,36 @@ def test_textbook_vignette_ranks_its_cause(vignette):
 
 
 def test_vignettes_cover_every_cause_with_a_clear_case():
-    """At least 25 vignettes, and every SPEC cause has one that must rank it first."""
+    """At least 25 vignettes, and every cause has one that must rank it first (or second, for
+    the causes that share a presentation with a commoner one)."""
     assert len(VIGNETTES) >= 25
     clear = {v["expected"] for v in VIGNETTES if v.get("max_rank", 1) == 1}
-    assert set(SPEC_CAUSES) <= clear
+    assert set(SPEC_CAUSES + ISSUE12_CAUSES) - set(SHARE_FIRST_PLACE) <= clear
+    near = {v["expected"] for v in VIGNETTES if v.get("max_rank", 1) <= 2}
+    assert set(SHARE_FIRST_PLACE) <= near
+
+
+ISSUE12 = [v for v in HELDOUT if {"not_first", "in_top", "max_probability",
+                                  "min_probability", "max_rank"} & set(v)]
+
+
+@pytest.mark.parametrize("vignette", ISSUE12, ids=[v["id"] for v in ISSUE12])
+def test_issue12_rankings_as_the_review_requires(vignette):
+    """The rankings issue 12's review found wrong now read as the held-out vignettes (written
+    before any weight) say: the cause in its place, the wrong leaders not first, the causes a
+    reader must keep in view within the first few, the impossible ones near zero."""
+    causes = _run(vignette)
+    report = causes.explain()
+    assert causes.rank(vignette["expected"]) <= vignette.get("max_rank", 1), report
+    for cid in vignette.get("not_first", ()):
+        assert causes[0].id != cid, report
+    if "in_top" in vignette:
+        for cid in vignette["in_top"]["causes"]:
+            assert causes.rank(cid) <= vignette["in_top"]["n"], (cid, report)
+    for cid, p in vignette.get("max_probability", {}).items():
+        assert causes.probability(cid) <= p, (cid, report)
+    for cid, p in vignette.get("min_probability", {}).items():
+        assert causes.probability(cid) >= p, (cid, report)
 
 
 def test_heldout_accuracy_is_reported_and_above_a_floor(capsys):
@@ -115,7 +150,7 @@ def test_simulated_cases_accuracy(capsys):
     from cbc_teach.simulate import case
 
     ranks = []
-    for cause_id in SPEC_CAUSES:
+    for cause_id in SPEC_CAUSES + ISSUE12_CAUSES:
         for seed in range(8):
             cbc, history = case(cause_id, seed=seed)
             ranks.append(likely_causes(cbc, history).rank(cause_id))
@@ -130,8 +165,8 @@ def test_simulated_cases_accuracy(capsys):
 
 
 def test_every_spec_cause_is_known():
-    """Every cause id of SPEC is in the knowledge base."""
-    assert set(SPEC_CAUSES) <= set(known_causes())
+    """Every cause id of SPEC, and the four of issue 12, is in the knowledge base."""
+    assert set(SPEC_CAUSES + ISSUE12_CAUSES) <= set(known_causes())
     assert NO_CAUSE not in known_causes()
 
 
@@ -186,7 +221,7 @@ def test_unknown_cause_id_lists_close_matches():
 
 
 def test_every_row_of_the_knowledge_base_has_a_source_or_rationale():
-    """Every evidence row, prior, medication class, cause note and triage rule says where it comes from."""
+    """Every evidence row, prior, medication class and cause note says where it comes from (triage: test_triage)."""
     kb = read_toml("knowledge_base.toml")
     for cid, cause in kb["causes"].items():
         assert cause["prior"].get("rationale"), cid
@@ -205,23 +240,176 @@ def test_every_row_of_the_knowledge_base_has_a_source_or_rationale():
             assert entry.get("source") or entry.get("rationale"), (section, name)
     for remark in kb["remarks"]:
         assert remark.get("source"), remark["id"]
-    for name, rule in kb["triage"].items():
-        assert rule.get("source"), name
     for name, limit in kb["history_limits"].items():
         assert limit.get("rationale"), name
 
 
-def test_glucocorticoids_are_evidence_for_no_cause():
-    """No evidence row uses steroids: they do not cause leukopenia (correction 1)."""
+def _texts(node, path=""):
+    """Every string in a parsed TOML tree, with its dotted path."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _texts(value, f"{path}.{key}" if path else key)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _texts(value, f"{path}[{i}]")
+    elif isinstance(node, str):
+        yield path, node
+
+
+@pytest.mark.parametrize("name", ["knowledge_base.toml", "cases.toml"])
+def test_sources_point_to_what_a_reader_can_find(name):
+    """No source, rationale or note points to the planning file outside the repository or to
+    'the seed page' (issue 12): each names a primary reference or a written teaching estimate.
+    The triage thresholds are checked where they live."""
+    data = read_toml(name)
+    data.pop("triage", None)
+    bad = [(where, text) for where, text in _texts(data)
+           if any(p in text.lower() for p in ("references.md", "references table", "seed page",
+                                                "clinical/"))]
+    assert not bad, bad
+
+
+def test_glucocorticoids_are_evidence_only_for_their_own_lymphopenia():
+    """Steroids support no cause of a low WBC or ANC (Shoenfeld 1981: they raise both); only the
+    glucocorticoid_effect cause names them, to explain a low lymphocyte count."""
     kb = read_toml("knowledge_base.toml")
     steroids = {"medication_class:glucocorticoid"} | {
         f"medication:{m}" for m, e in kb["vocabulary"]["medications"].items()
         if "glucocorticoid" in e["classes"]
     }
     for cid, cause in kb["causes"].items():
+        if cid == "glucocorticoid_effect":
+            continue
         for row in cause.get("evidence", ()):
             when = [row["when"]] if isinstance(row["when"], str) else row["when"]
             assert not steroids & set(when), cid
+
+
+@pytest.mark.parametrize("anc", [0.3, 0.9, 1.3])
+def test_steroids_never_explain_a_low_anc(anc):
+    """On prednisone, a low ANC gets another cause: the steroid effect stays below 1 %."""
+    causes = likely_causes(CBC(anc + 1.4, neutrophils=anc, lymphocytes=0.6, monocytes=0.5,
+                               eosinophils=0.0, hemoglobin=13.5, platelets=240),
+                           History(age_years=50, medications=["prednisone"]))
+    assert causes.probability("glucocorticoid_effect") < 0.01
+    assert causes[0].id != "glucocorticoid_effect"
+
+
+def test_steroid_lymphopenia_is_explained_by_the_steroid():
+    """Notebook 03's teaching: an isolated lymphopenia on prednisone is the steroid's effect."""
+    causes = likely_causes(CBC(11.8, neutrophils=10.2, lymphocytes=0.7, monocytes=0.8,
+                               eosinophils=0.01, hemoglobin=13.8, platelets=300),
+                           History(age_years=60, medications=["prednisolone"]))
+    assert causes[0].id == "glucocorticoid_effect"
+    assert any("Eosinophils below 0.04" in w for w in causes[0].why)
+
+
+@pytest.mark.parametrize(("anc", "near_zero"), [(14.0, True), (6.0, True), (1.3, False)])
+def test_duffy_null_explains_only_a_low_anc(anc, near_zero):
+    """Duffy-null lowers the ANC only (Merz 2023; Hibbs 2025: interval about 1.2-5.4): above its
+    interval it is all but excluded, even in a known Duffy-null patient; at 1.3 it leads."""
+    causes = likely_causes(CBC(anc + 1.5, neutrophils=anc, lymphocytes=1.2, monocytes=0.3,
+                               hemoglobin=13.5, platelets=250),
+                           History(age_years=40, duffy_null=True, medications=["prednisone"]))
+    if near_zero:
+        assert causes.probability("duffy_null") < 0.005
+    else:
+        assert causes[0].id == "duffy_null"
+
+
+@pytest.mark.parametrize("anc", [0.3, 0.49])
+def test_duffy_null_does_not_explain_a_severe_neutropenia(anc):
+    """Second reading of #12: the Duffy-null intervals start at about 0.8-1.2 (their 2.5th
+    centiles: Hibbs 2025), so a known Duffy-null adult with ANC below 0.5 must not be told
+    that the phenotype is the likeliest explanation; it stays a minor possibility."""
+    causes = likely_causes(CBC(anc + 2.0, neutrophils=anc, lymphocytes=1.4, monocytes=0.3,
+                               hemoglobin=13.8, platelets=260),
+                           History(age_years=30, sex="female", duffy_null=True))
+    assert causes[0].id != "duffy_null"
+    assert causes.probability("duffy_null") < 0.15
+
+
+def test_lgl_leukemia_stays_low_in_a_young_adult_with_a_mononucleosis_picture():
+    """Second reading of #12: T-LGL leukaemia is a disease of older adults (median age about
+    60: Lamy 2017). A febrile 19-year-old with sore throat, lymph nodes, a lymphocytosis and a
+    mild neutropenia has the picture of infectious mononucleosis; the neutropenia-with-
+    lymphocytosis ratio must not make LGL leukaemia a leading cause (it held about 11 %)."""
+    causes = likely_causes(CBC(9.0, neutrophils=0.9, lymphocytes=7.4, monocytes=0.6,
+                               hemoglobin=13.5, platelets=140),
+                           History(age_years=19, symptoms=["sore throat", "lymphadenopathy"],
+                                   temperature_c=38.2))
+    assert causes.rank("lgl_leukemia") > 3
+    assert causes.probability("lgl_leukemia") < 0.06
+    older = likely_causes(CBC(6.2, neutrophils=0.4, lymphocytes=5.2, monocytes=0.45,
+                              hemoglobin=12.6, platelets=170),
+                          History(age_years=66, sex="male", conditions=["splenomegaly"]))
+    assert older.rank("lgl_leukemia") <= 2
+    # MDS lowers, it does not raise, the lymphocytes: with a lymphocytosis it must not tie
+    # with LGL leukaemia (it did, 41 % each, before the second reading).
+    no_spleen = likely_causes(CBC(6.0, neutrophils=0.3, lymphocytes=5.2, monocytes=0.3,
+                                  hemoglobin=12.5, platelets=200),
+                              History(age_years=68, sex="male",
+                                      symptoms=["recurrent infections"]))
+    assert no_spleen[0].id == "lgl_leukemia"
+    assert no_spleen.probability("lgl_leukemia") > 2 * no_spleen.probability(
+        "myelodysplastic_syndrome")
+
+
+@pytest.mark.parametrize(("anc", "profound"), [(0.19, True), (0.2, False), (0.45, False)])
+def test_profound_neutropenia_weighs_against_idiopathic_and_viral(anc, profound):
+    """Chronic idiopathic neutropenia is mild to moderate by definition (Dale & Bolyard 2017);
+    below 0.2 it and a post-viral dip fall sharply, on both sides of the 0.2 boundary."""
+    def run(a):
+        return likely_causes(CBC(1.8 + a, neutrophils=a, lymphocytes=1.4, monocytes=0.3,
+                                 hemoglobin=13.5, platelets=250),
+                             History(age_years=45, sex="female", exposures=["cold"]))
+    base, here = run(0.45), run(anc)
+    # Odds against a cause the 0.2 boundary does not touch (HIV), so normalisation cancels.
+    for cid in ("chronic_idiopathic_neutropenia", "viral_infection"):
+        ratio = (here.probability(cid) / here.probability("hiv_infection")) / (
+            base.probability(cid) / base.probability("hiv_infection"))
+        assert (ratio < 0.5) == profound, (cid, ratio)
+
+
+def test_thiopurine_tests_only_for_thiopurines():
+    """TPMT/NUDT15 are for azathioprine and mercaptopurine (CPIC 2018), never for clozapine."""
+    cbc = CBC(1.5, neutrophils=0.2, lymphocytes=1.0, hemoglobin=13.0, platelets=230)
+    tpmt = test_catalogue()["tpmt_nudt15"]
+    clozapine = likely_causes(cbc, History(medications=["clozapine"])).get("drug_induced")
+    azathioprine = likely_causes(cbc, History(medications=["azathioprine"])).get("drug_induced")
+    assert tpmt not in clozapine.next_tests
+    assert tpmt in azathioprine.next_tests
+    assert "tpmt_nudt15" in azathioprine.next_test_ids
+
+
+@pytest.mark.parametrize(("temperature", "cultures"), [(37.9, False), (38.0, True), (None, False)])
+def test_blood_cultures_only_with_fever(temperature, cultures):
+    """Blood cultures are a next test of a drug cause only in a febrile patient (38.0 C: IDSA)."""
+    causes = likely_causes(CBC(1.5, neutrophils=0.2, lymphocytes=1.0, hemoglobin=13.0,
+                               platelets=230),
+                           History(medications=["clozapine"], temperature_c=temperature))
+    assert ("Blood cultures" in causes.get("drug_induced").next_tests) is cultures
+
+
+def test_untreated_hyperthyroidism_asks_for_a_baseline_count():
+    """Untreated Graves' disease can lower the ANC (Aggarwal 2016): the remark asks for a
+    baseline count before an antithyroid drug (ATA 2016); on the drug, compare with it."""
+    cbc = CBC(3.4, neutrophils=1.2, lymphocytes=1.7, hemoglobin=13.0, platelets=240)
+    untreated = likely_causes(cbc, History(conditions=["Graves disease"]))
+    assert any("baseline" in r for r in untreated.remarks)
+    treated = likely_causes(cbc, History(conditions=["Graves"], medications=["carbimazole"]))
+    assert any("before the antithyroid drug" in r for r in treated.remarks)
+
+
+def test_conditional_next_test_needs_known_features():
+    """A conditional next test naming an unknown feature is an error for the data's author."""
+    from cbc_teach.causes import _read_test
+
+    raw = read_toml("knowledge_base.toml")
+    with pytest.raises(ValueError, match="unknown"):
+        _read_test({"test": "blood_cultures", "when": "symptom:no_such_symptom"}, raw, "x")
+    with pytest.raises(ValueError, match="exactly"):
+        _read_test({"test": "blood_cultures"}, raw, "x")
 
 
 def test_every_medication_class_is_used_by_the_vocabulary():
@@ -261,12 +449,18 @@ def test_low_count_is_never_given_the_nothing_to_explain_outcome():
 
 @pytest.mark.parametrize("steroid", ["prednisone", "dexamethasone", "steroids"])
 def test_steroids_do_not_change_the_ranking_but_add_a_remark(steroid):
-    """Adding a glucocorticoid leaves every probability unchanged and adds the correction."""
+    """Adding a glucocorticoid to a low ANC leaves the ranking of the other causes as it was
+    (their probabilities move by well under 1 %), keeps the steroid effect negligible, and adds
+    the correction."""
     cbc = CBC(2.6, neutrophils=1.0, lymphocytes=0.8, hemoglobin=12.5, platelets=200)
     base = History(age_years=50, sex="female", conditions=["SLE"])
     before = likely_causes(cbc, base)
     after = likely_causes(cbc, base.add(medications=[steroid]))
-    assert [(c.id, c.probability) for c in before] == [(c.id, c.probability) for c in after]
+    others = [c.id for c in after if c.id != "glucocorticoid_effect"]
+    assert others == [c.id for c in before if c.id != "glucocorticoid_effect"]
+    for c in before:
+        assert after.probability(c.id) == pytest.approx(c.probability, abs=0.005)
+    assert after.probability("glucocorticoid_effect") < 0.005
     assert any("RAISE the WBC" in r for r in after.remarks)
     assert any("lymphocytes" in r for r in after.remarks)
 

@@ -221,7 +221,10 @@ REQUIRED = {
                        "1.2 to 5.4", "Duffy phenotype", "clozapine", "children", "threshold"],
     "07_red_flags": ["38.3 C", "38.0 C", "within an hour", "CTCAE", "IDSA", "MASCC",
                      "difficulty breathing", "confusion", "abdominal pain", "severe diarrhoea",
-                     "nausea and vomiting", "extreme sluggishness or fatigue"],
+                     "nausea and vomiting", "extreme sluggishness or fatigue", "below 36 C",
+                     "chills or rigors", "sore throat", "mouth sores", "new cough",
+                     "burning or pain on passing urine", "line site", "never rectally",
+                     "paracetamol (acetaminophen)", "agranulocytosis", "platelets below 20"],
     "08_cases": ["Duffy phenotype", "febrile neutropenia", "copper", "pancytopenia"],
 }
 

@@ -180,3 +180,34 @@ def test_reading_answer_cells(source, kind, value, safe):
     assert (got.kind, got.safe) == (kind, safe)
     if kind == "value":
         assert got.value == pytest.approx(value) if isinstance(value, float) else got.value == value
+
+
+# --- ex06: triage (issue 12) ---------------------------------------------------------------------
+
+
+def test_ex06_never_marks_an_unsafe_answer_right():
+    """Patient C with a sore throat, or with bruising and no platelet count, is never 'routine'."""
+    d = definition("ex06_triage")
+    seen = set()
+    for n in range(150):
+        v = d.variant(f"t{n}")
+        c = next(p for p in v.patients if p.label == "C")
+        flags = set(c.history.symptoms) & {"sore_throat", "bruising"}
+        if flags and c.cbc.platelets is None:
+            seen |= flags
+            assert d.answers(v)["q4"] in ("emergency", "urgent"), (v.student, c.history)
+    assert seen == {"sore_throat", "bruising"}
+
+
+def test_ex06_hints_take_their_numbers_from_the_triage_data(monkeypatch):
+    """The IDSA and level hints follow the rule table: change a number there and the hint follows."""
+    from cbc_teach.exercises import ex06_triage
+
+    d = definition("ex06_triage")
+    q1, q2 = d.questions[0], d.questions[1]
+    assert "38.3 C once" in q2.hint_text() and "below 0.5" in q2.hint_text()
+    assert "below 36.0 C" in q1.hint_text() and "platelets below 20" in q1.hint_text()
+    real = ex06_triage.thresholds()
+    changed = {**real, "fever": {**real["fever"], "single_reading_c": 38.5}}
+    monkeypatch.setattr(ex06_triage, "thresholds", lambda: changed)
+    assert "38.5 C once" in q2.hint_text()

@@ -437,11 +437,11 @@ def test_fever_with_severe_neutropenia_shows_the_febrile_neutropenia_banner():
 
 
 def test_a_warning_symptom_makes_a_low_count_urgent():
-    """A low count with confusion is urgent, shown with its symbol."""
+    """A low count with severe diarrhoea is urgent, shown with its symbol."""
     ex = CaseExplorer(wbc=2.8, neutrophils=1.2, lymphocytes=1.2, monocytes=0.3,
                       eosinophils=0.05, basophils=0.05)
     assert ex.state.triage.level == "routine"
-    ex.controls["symptoms"].value = ("confusion",)
+    ex.controls["symptoms"].value = ("severe_diarrhea",)
     assert ex.state.triage.level == "urgent"
     assert "Triage: ! URGENT" in ex.displayed_text()
 

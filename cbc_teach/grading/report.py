@@ -7,13 +7,14 @@ wrong answers, and a histogram of the totals (text and PNG).
   with itself). About 0.3 or more discriminates well; near 0 or negative deserves a look.
   Undefined (shown as ``-``) when everyone scored the same on the question or on the rest.
 
-Only rows with status ``graded`` count; error rows are reported as a number.
+Only rows with status ``graded`` count; error rows are reported as a number. Only result files
+the grader signed are read (:mod:`cbc_teach.grading.gradebook`); others are left out and listed.
 """
 
 from __future__ import annotations
 
 import csv
-import json
+import io
 import math
 import os
 import pathlib
@@ -21,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..errors import GradingError
+from .gradebook import key_path, read_signed, write_file
 
 __all__ = ["QuestionStats", "Report", "report"]
 
@@ -85,12 +87,19 @@ def report(folder: str | os.PathLike, *, png: bool = True) -> Report:
     files = sorted((folder / "results").glob("*.json"))
     if not files:
         raise GradingError(f"No results in {folder / 'results'}: run 'cbc-teach grade ... --out {folder}' first.")
-    records = []
+    records, unsigned = [], []
     for path in files:
-        try:
-            records.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise GradingError(f"{path} is not a result file ({exc}).") from None
+        record, status = read_signed(path)
+        if record is None:
+            unsigned.append(f"{path.name} ({status})")
+            continue
+        record.pop("signature", None)
+        records.append(record)
+    if not records:
+        raise GradingError(
+            f"No result in {folder / 'results'} carries this grader's signature ({len(files)} "
+            f"files: {', '.join(unsigned[:3])}...); run the report with the account (or "
+            f"CBC_TEACH_KEY_FILE, now {key_path()}) that graded, or grade again.")
     exercises = {r.get("exercise") for r in records}
     if len(exercises) > 1:
         raise GradingError(f"{folder} holds results of several exercises: {sorted(map(str, exercises))}.")
@@ -116,6 +125,9 @@ def report(folder: str | os.PathLike, *, png: bool = True) -> Report:
 
     ex_id = next(iter(exercises)) or "?"
     lines = [f"Report for {ex_id}: {len(graded)} graded, {errors} with errors (not counted)."]
+    if unsigned:
+        lines.append(f"Left out: {len(unsigned)} result file(s) not written by this grader or "
+                     f"altered since (no valid signature): {', '.join(unsigned)}.")
     if totals:
         mean = sum(totals) / len(totals)
         lines.append(f"Total: mean {mean:.2f} of {most:g}, lowest {min(totals):g}, highest {max(totals):g}.")
@@ -135,15 +147,16 @@ def report(folder: str | os.PathLike, *, png: bool = True) -> Report:
     text = "\n".join(lines) + "\n"
 
     written = [folder / "report.txt", folder / "questions.csv"]
-    written[0].write_text(text, encoding="utf-8")
-    with open(written[1], "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["question", "max_points", "difficulty", "discrimination", "commonest_wrong_answers"])
-        for s in stats:
-            w.writerow([s.id, f"{s.max_points:g}",
-                        "" if s.difficulty is None else f"{s.difficulty:.3f}",
-                        "" if s.discrimination is None else f"{s.discrimination:.3f}",
-                        "; ".join(f"{a} (x{n})" for a, n in s.wrong_answers)])
+    write_file(folder, "report.txt", text.encode("utf-8"))
+    buffer = io.StringIO(newline="")
+    w = csv.writer(buffer)
+    w.writerow(["question", "max_points", "difficulty", "discrimination", "commonest_wrong_answers"])
+    for s in stats:
+        w.writerow([s.id, f"{s.max_points:g}",
+                    "" if s.difficulty is None else f"{s.difficulty:.3f}",
+                    "" if s.discrimination is None else f"{s.discrimination:.3f}",
+                    "; ".join(f"{a} (x{n})" for a, n in s.wrong_answers)])
+    write_file(folder, "questions.csv", buffer.getvalue().encode("utf-8"))
     if png:
         written.append(_plot(folder / "histogram.png", totals, most, ex_id))
     return Report(ex_id, len(graded), errors, most, tuple(totals), tuple(stats), text, tuple(written))
@@ -163,5 +176,6 @@ def _plot(path: pathlib.Path, totals: list[float], most: float, title: str) -> p
     ax.set_ylabel("students")
     ax.set_title(f"{title}: scores of {len(totals)} students")
     fig.tight_layout()
-    fig.savefig(path)
-    return path
+    png = io.BytesIO()
+    fig.savefig(png, format="png")
+    return write_file(path.parent, path.name, png.getvalue())

@@ -33,6 +33,7 @@ from .notebook import (
     exercise_of,
     graded_notebook,
     read_notebook,
+    set_student,
 )
 from .sandbox import Sandbox
 
@@ -131,7 +132,19 @@ def _edited_protected(nb: dict, ex: LoadedExercise) -> list[str]:
         role, q = cell_role(cell)
         if role == "check" and ("check", q) in original and cell_source(cell).strip() != original[("check", q)]:
             edited.append(f"check {q}")
+        elif role == "setup" and _setup_form(cell_source(cell), ex) != _setup_form(
+                cell_source(code_cells(ex.source.nb)[ex.source.setup_index]), ex):
+            edited.append("setup")
     return edited
+
+
+def _setup_form(source: str, ex: LoadedExercise) -> str | None:
+    """A setup cell with its ``start()`` call naming one fixed student (release names each
+    student there), to compare a student's copy with the instructor's."""
+    try:
+        return set_student(source, ex.source.exercise, "_").strip()
+    except GradingError:
+        return None
 
 
 def _cell_label(ex: LoadedExercise, index: int) -> str:

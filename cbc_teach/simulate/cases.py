@@ -46,10 +46,11 @@ def _table() -> dict:
 
 
 def case_ids() -> tuple[str, ...]:
-    """The cause ids :func:`case` can simulate (every cause id of the specification).
+    """The cause ids :func:`case` can simulate (every cause id of the specification, and the
+    four causes added by issue 12).
 
-    >>> len(case_ids()), "duffy_null" in case_ids()
-    (23, True)
+    >>> len(case_ids()), "duffy_null" in case_ids(), "lgl_leukemia" in case_ids()
+    (27, True, True)
     """
     return tuple(sorted(_table()["cases"]))
 
