@@ -8,6 +8,8 @@ The map of the package:
 - :class:`History`, :func:`vocabulary`, :func:`likely_causes`: the patient's history and the
   ranked likely causes (``history.py``, ``causes.py``).
 - :func:`triage`: how urgent a count is, with febrile neutropenia (``triage.py``).
+- :func:`render_cell`, :func:`make_slide` (a :class:`Slide` of :class:`Cell`),
+  :func:`differential_ci`: the virtual blood film and the precision of a manual count (``film/``).
 - ``cbc_teach.simulate``: healthy cohorts, simulated patients, counts over time.
 - ``cbc_teach.widgets``: the interactive explorers for notebooks (imports ipywidgets).
 - ``cbc_teach.exercises`` and ``cbc_teach.grading``: graded exercises; ``cbc-teach`` CLI.
@@ -38,6 +40,7 @@ from .errors import (
     UnknownPopulationError,
     UnknownTermError,
 )
+from .film import Cell, Slide, differential_ci, make_slide, render_cell
 from .history import History, vocabulary
 from .reference import populations, reference_interval
 from .triage import Triage, triage
@@ -49,6 +52,7 @@ __all__ = [
     "CBC",
     "CBCTeachError",
     "CauseScore",
+    "Cell",
     "Classification",
     "History",
     "InvalidCountError",
@@ -56,18 +60,22 @@ __all__ = [
     "InvalidParameterError",
     "LikelyCauses",
     "MissingAgeError",
+    "Slide",
     "Triage",
     "UnknownNameError",
     "UnknownPopulationError",
     "UnknownTermError",
     "classify",
     "classify_many",
+    "differential_ci",
     "known_causes",
     "likely_causes",
+    "make_slide",
     "next_tests",
     "parse_count",
     "populations",
     "reference_interval",
+    "render_cell",
     "test_catalogue",
     "triage",
     "vocabulary",

@@ -34,6 +34,7 @@ from ._data import read_toml
 from .cbc import CBC
 from .classify import FINDINGS, Classification, classify
 from .errors import InvalidParameterError, UnknownNameError, unknown_name_message
+from .film.catalogue import check_finding, film_data
 from .history import History, _vocab, term_label
 from .reference import adult_age, check_population, reference_interval
 
@@ -133,7 +134,7 @@ class _Knowledge:
 
 _PREFIXES = (
     "condition", "exposure", "symptom", "medication", "medication_class", "age", "sex", "duffy",
-    "timing", "sign", "derived", "pattern", "finding", "severity",
+    "timing", "sign", "derived", "pattern", "finding", "severity", "film",
 )
 _FIELD_OF = {"condition": "conditions", "exposure": "exposures", "symptom": "symptoms",
              "medication": "medications"}
@@ -161,11 +162,32 @@ def _check_feature(feature: str, raw: dict, where: str) -> None:
         known = FINDINGS
     elif prefix == "severity":
         known = ("mild", "moderate", "severe")
+    elif prefix == "film":
+        known = film_data()["findings"]
     else:
         raise ValueError(f"knowledge_base.toml, {where}: unknown feature prefix in {feature!r}; "
                          f"use one of {', '.join(_PREFIXES)}.")
     if value not in known:
         raise ValueError(f"knowledge_base.toml, {where}: {feature!r} names an unknown {prefix}.")
+
+
+def _film_rows(cause_id: str, raw: dict) -> list[_Row]:
+    """The evidence of film findings for one cause, from film.toml's [[evidence]] rows."""
+    rows = []
+    for i, ev in enumerate(film_data().get("evidence", ())):
+        if ev["cause"] != cause_id:
+            continue
+        feature = f"film:{ev['finding']}"
+        _check_feature(feature, raw, f"film.toml evidence[{i}]")
+        rows.append(_Row(
+            when=(feature,),
+            lr=float(ev["lr"]),
+            lr_absent=float(ev["lr_absent"]) if "lr_absent" in ev else None,
+            reason=ev.get("reason", ""),
+            reason_absent=ev.get("reason_absent", ""),
+            source=ev.get("source") or ev.get("rationale", ""),
+        ))
+    return rows
 
 
 def _read_test(item: object, raw: dict, cid: str) -> _Test:
@@ -209,6 +231,7 @@ def _knowledge() -> _Knowledge:
                 reason_absent=ev.get("reason_absent", ""),
                 source=ev.get("source") or ev.get("rationale", ""),
             ))
+        rows.extend(_film_rows(cid, raw))
         tests = tuple(_read_test(item, raw, cid) for item in entry["next_tests"])
         causes.append(_Cause(
             id=cid,
@@ -533,8 +556,10 @@ def _all(*states: bool | None) -> bool | None:
 class _Context:
     """The facts of one patient, and the three-valued state (True/False/None) of each feature."""
 
-    def __init__(self, cbc: CBC, history: History, population: str, cls: Classification) -> None:
+    def __init__(self, cbc: CBC, history: History, population: str, cls: Classification,
+                 film: tuple[str, ...] | None = None) -> None:
         self.kb = _knowledge()
+        self.film = film
         self.cbc = cbc
         self.history = history
         self.population = population
@@ -609,6 +634,8 @@ class _Context:
         if prefix == "severity":
             sev = self.cls.anc_severity
             return None if sev is None else sev == name
+        if prefix == "film":  # unknown unless a film was read
+            return None if self.film is None else name in self.film
         raise ValueError(f"Unknown feature {feature!r}")  # guarded by _check_feature
 
     def _pattern(self, name: str, p: dict) -> bool | None:
@@ -702,6 +729,8 @@ class _Context:
             return name
         if prefix == "severity":
             return f"{name} neutropenia (ANC {self.cbc.anc:g})"
+        if prefix == "film":
+            return f"film: {film_data()['findings'][name]['label'].lower()}"
         return feature
 
 
@@ -749,8 +778,26 @@ def _check_inputs(cbc: object, history: object, population: str, top: object) ->
     return history
 
 
+def _check_film(film: object) -> tuple[str, ...] | None:
+    """The film's findings as a sorted tuple; None when no film was read."""
+    if film is None:
+        return None
+    findings = getattr(film, "findings", film)  # a cbc_teach.film.Slide, or names
+    if isinstance(findings, str):
+        findings = (findings,)
+    try:
+        names = [check_finding(f) for f in findings]
+    except TypeError:
+        raise InvalidParameterError(
+            "The 'film' must be a list of film findings (e.g. ['toxic_granulation']), a Slide "
+            f"from cbc_teach.make_slide, or None; got {type(film).__name__}."
+        ) from None
+    return tuple(sorted(set(names)))
+
+
 def likely_causes(
-    cbc: CBC, history: History | None = None, *, population: str = "adult", top: int | None = None
+    cbc: CBC, history: History | None = None, *, population: str = "adult", top: int | None = None,
+    film: object = None,
 ) -> LikelyCauses:
     """Rank the likely causes of a low white count, most likely first.
 
@@ -762,28 +809,36 @@ def likely_causes(
     the first few (their probabilities are unchanged). A history term that is not given counts
     as absent. Deterministic, and cached for repeated calls.
 
+    ``film`` is what a blood film showed: a list of film findings (names from
+    ``cbc_teach.film.findings()``, e.g. ``["toxic_granulation", "dohle_bodies"]``; an empty
+    list means a film was read and showed none of them) or a :class:`~cbc_teach.film.Slide`
+    (its findings). ``None`` (the default) means no film was read: film evidence is then
+    unknown and weighs nothing. The likelihood ratios are in ``film.toml`` (``[[evidence]]``).
+
     >>> cbc = CBC(2.5, neutrophils=0.6, lymphocytes=1.5, hemoglobin=11.5, platelets=180)
     >>> likely_causes(cbc, History(conditions=["RA", "splenomegaly"]), top=2).ids
     ['rheumatoid_arthritis', 'hypersplenism']
     >>> likely_causes(cbc, History(conditions=["RA"], medications=["methotrexate"]))[0].id
     'drug_induced'
+    >>> likely_causes(CBC(1.9, neutrophils=0.7), film=["neutrophil_clumps"])[0].next_tests[0]
+    'Repeat the count on blood taken into citrate'
     """
     history = _check_inputs(cbc, history, population, top)
-    scores, cls, remarks = _rank(cbc, history, population)
+    scores, cls, remarks = _rank(cbc, history, population, _check_film(film))
     shown = scores if top is None else scores[:top]
     return LikelyCauses(shown, classification=cls, history=history, population=population,
                         remarks=remarks)
 
 
 @functools.lru_cache(maxsize=4096)
-def _rank(cbc: CBC, history: History, population: str):
+def _rank(cbc: CBC, history: History, population: str, film: tuple[str, ...] | None = None):
     check_population(population, history.age_years if population == "child" else None)
     kb = _knowledge()
     age = history.age_years
     child = population == "child" or (age is not None and age < adult_age())
     table = "child" if child else "adult"
     cls = classify(cbc, population=table, age_years=age if child else None, sex=history.sex)
-    ctx = _Context(cbc, history, population, cls)
+    ctx = _Context(cbc, history, population, cls, film)
     logits = []
     all_evidence = []
     for cause in kb.causes:

@@ -25,9 +25,11 @@ COURSE = (
     "06_populations",
     "07_red_flags",
     "08_cases",
+    "09_blood_film",
 )
 TEACHING = COURSE[1:]
-EXPLORER = re.compile(r"\b(CBCExplorer|CaseExplorer|TimeCourseExplorer|PopulationExplorer)\(")
+EXPLORER = re.compile(
+    r"\b(CBCExplorer|CaseExplorer|TimeCourseExplorer|PopulationExplorer|FilmExplorer)\(")
 SELF_CHECK = re.compile(r"\b(choice_question|number_question)\(")
 # Reprs that must never reach compared text: memory addresses, matplotlib objects and the
 # default reprs of ipywidgets (model trees), which change between runs or versions.

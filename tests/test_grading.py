@@ -27,7 +27,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SUBMISSIONS = ROOT / "tests" / "data" / "submissions"
 EXERCISES = ROOT / "exercises"
 BUILT = ["ex01_classify", "ex02_anc", "ex03_severity_ctcae", "ex04_causes", "ex05_time_course",
-         "ex06_triage"]
+         "ex06_triage", "ex07_blood_film"]
 AVAILABLE = [e for e in BUILT if (EXERCISES / f"{e}.ipynb").exists()]
 
 

@@ -35,6 +35,7 @@ BUILTIN = (
     "ex04_causes",
     "ex05_time_course",
     "ex06_triage",
+    "ex07_blood_film",
 )
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")

@@ -14,6 +14,7 @@ control's value and read ``.state``; both update at once:
 - :class:`CaseExplorer`: the count plus the history; likely causes, next tests and triage.
 - :class:`TimeCourseExplorer`: the ANC after chemotherapy, with and without G-CSF.
 - :class:`PopulationExplorer`: healthy populations against one cut-off.
+- :class:`FilmExplorer`: a virtual blood film; count a 100-cell differential with the keyboard.
 
 The logic behind each display is a pure function in :mod:`cbc_teach.widgets.viewmodels`
 (no ipywidgets needed); the explorers import ipywidgets only when first used.
@@ -24,13 +25,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["CBCExplorer", "CaseExplorer", "PopulationExplorer", "TimeCourseExplorer"]
+__all__ = ["CBCExplorer", "CaseExplorer", "FilmExplorer", "PopulationExplorer",
+           "TimeCourseExplorer"]
 
 # Explorer name -> module: each is imported on first use, so that importing the pure
 # ``cbc_teach.widgets.viewmodels`` does not import ipywidgets.
 _MODULES = {
     "CBCExplorer": "cbc_explorer",
     "CaseExplorer": "case_explorer",
+    "FilmExplorer": "film_explorer",
     "PopulationExplorer": "population_explorer",
     "TimeCourseExplorer": "timecourse_explorer",
 }
