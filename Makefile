@@ -74,7 +74,7 @@ app: $(VENV)/.app-installed
 # Binder's environment: every dependency (with the lab and app extras) pinned to an exact version
 # for the Python of binder/runtime.txt. tests/test_deploy.py builds a fresh environment from it.
 binder-pins: $(VENV)/.test-installed
-	$(BIN)/uv pip compile pyproject.toml --extra lab --extra app --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra lab --extra app --python-version 3.11 --python-platform linux \
 	  --upgrade --quiet --custom-compile-command "make binder-pins" -o binder/requirements.txt
 
 # The declared lower bounds, tested: the lowest version of every direct dependency (test tools
