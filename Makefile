@@ -16,7 +16,8 @@ PYTEST_NB := $(BIN)/python -m pytest --nbval --nbval-sanitize-with $(SANITIZE) -
 # make lab serves the repository's top folder (notebooks/, exercises/, app/ all reachable) and
 # opens the start page; the URL it prints opens the start page too (when no browser opens).
 START_PAGE := notebooks/00_start_here.ipynb
-LAB_ARGS := $(LAB_FLAGS) --ServerApp.root_dir=$(CURDIR) --ServerApp.default_url=/lab/tree/$(START_PAGE)
+# (LabApp.default_url: JupyterLab hands its own default_url to the server, over ServerApp.default_url.)
+LAB_ARGS := $(LAB_FLAGS) --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/$(START_PAGE)
 OLDEST := .venv-oldest
 
 .PHONY: lab test lint unit notebooks-test bench notebooks browser-deps app clean help \

@@ -3,15 +3,19 @@ install that writes nothing inside the package folder at run time."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pathlib
 import re
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
 import tomllib
+import urllib.request
 
 import pytest
 
@@ -151,3 +155,50 @@ def test_binder_environment_from_the_pins_runs_a_notebook(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-4000:]
     assert " passed" in result.stdout
+
+
+def _lab_command() -> list[str]:
+    """The command `make lab` runs (its last recipe line), as a list."""
+    out = subprocess.run(["make", "-s", "-n", "lab", "LAB_FLAGS=--allow-root"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    (line,) = [x for x in out.splitlines() if " lab " in f"{x} " and "jupyter" in x]
+    return shlex.split(line)
+
+
+def test_make_lab_serves_the_repository_and_its_printed_url_opens_the_start_page(tmp_path):
+    """`make lab` serves the repository's top folder (the start page's links to exercises/ and
+    app/ resolve) and the URL it prints, for when no local browser opens, is the start page."""
+    from browser_support import _isolated_env, free_port
+
+    port = free_port()
+    command = [*_lab_command(), "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+               "--ServerApp.port_retries=0"]
+    command[0] = str(ROOT / command[0])
+    log = tmp_path / "lab.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=_isolated_env(tmp_path), stdout=out,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        found = None
+        while found is None and time.monotonic() < deadline and server.poll() is None:
+            time.sleep(0.5)
+            found = re.search(rf"http://127\.0\.0\.1:{port}(/\S*)\?token=(\w+)\s", log.read_text())
+        assert found, f"no URL printed:\n{log.read_text()[-3000:]}"
+        path, token = found.groups()
+        assert path == "/lab/tree/notebooks/00_start_here.ipynb"
+        base = f"http://127.0.0.1:{port}"
+        for name in ("notebooks/00_start_here.ipynb", "exercises", "app"):
+            with urllib.request.urlopen(f"{base}/api/contents/{name}?content=0&token={token}",
+                                        timeout=30) as response:
+                assert response.status == 200, name
+        with urllib.request.urlopen(f"{base}{path}?token={token}", timeout=30) as response:
+            assert response.status == 200 and b"JupyterLab" in response.read()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
