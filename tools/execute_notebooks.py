@@ -54,12 +54,40 @@ def as_javascript_numbers(value):
     return value
 
 
+def _stream_text(output: dict) -> str:
+    text = output.get("text", "")
+    return "".join(text) if isinstance(text, list) else text
+
+
+def merged_streams(outputs: list[dict]) -> list[dict]:
+    """Consecutive stream outputs of one stream merged into one, as JupyterLab's output area
+    holds them (a print flushed in two pieces otherwise changes the file on its first save).
+
+    >>> merged_streams([{"output_type": "stream", "name": "stdout", "text": "a"},
+    ...                 {"output_type": "stream", "name": "stdout", "text": ["\\n"]}])
+    [{'output_type': 'stream', 'name': 'stdout', 'text': 'a\\n'}]
+    """
+    merged: list[dict] = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and last is not None
+                and last.get("output_type") == "stream" and last.get("name") == output.get("name")):
+            merged[-1] = {**last, "text": _stream_text(last) + _stream_text(output)}
+        else:
+            merged.append(output)
+    return merged
+
+
 def store(nb) -> str:
-    """The text of a notebook as JupyterLab's save writes it: the browser's numbers, then the
-    server's nbformat writer (sorted keys, one-space indent, a final newline)."""
+    """The text of a notebook as JupyterLab's save writes it: the browser's numbers, streams
+    merged, then the server's nbformat writer (sorted keys, one-space indent, a final newline)."""
     import nbformat
 
-    node = nbformat.from_dict(as_javascript_numbers(json.loads(json.dumps(nb))))
+    data = as_javascript_numbers(json.loads(json.dumps(nb)))
+    for cell in data.get("cells", []):
+        if "outputs" in cell:
+            cell["outputs"] = merged_streams(cell["outputs"])
+    node = nbformat.from_dict(data)
     nbformat.validate(node)
     return nbformat.writes(node) + "\n"
 
