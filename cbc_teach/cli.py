@@ -1,12 +1,14 @@
 """The ``cbc-teach`` command: a thin layer over :mod:`cbc_teach.grading`.
 
-    cbc-teach list
-    cbc-teach release EXERCISE --roster roster.csv --out DIR
-    cbc-teach grade EXERCISE SUBMISSIONS... --out DIR [--jobs N] [--timeout S]
+    cbc-teach list [--exercises DIR]
+    cbc-teach release EXERCISE --roster roster.csv --out DIR [--exercises DIR]
+    cbc-teach grade EXERCISE SUBMISSIONS... --out DIR [--jobs N] [--timeout S] [--exercises DIR]
     cbc-teach report DIR
 
-EXERCISE is an exercise id (``ex02_anc``: its instructor's notebook is
-``exercises/ex02_anc.ipynb``) or the path of an instructor's notebook. Exit status: 0 on
+EXERCISE is an exercise id (``ex02_anc``: the built-in ones ship with the package, so an id
+works from any folder) or the path of an instructor's notebook. An instructor's own exercises
+(``<id>.ipynb`` with its definition ``<id>.py``) are found in ``--exercises DIR`` (repeatable),
+in the folders of ``CBC_TEACH_EXERCISE_PATH`` and in ``exercises/`` of the current folder. Exit status: 0 on
 success, 1 when the command could not do its work (the message says why), 2 for bad arguments,
 130 when grading was interrupted (Ctrl-C, SIGTERM: the finished rows are in the gradebook).
 """
@@ -14,6 +16,7 @@ success, 1 when the command could not do its work (the message says why), 2 for 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -22,10 +25,10 @@ __all__ = ["main"]
 
 def _list(args: argparse.Namespace) -> int:
     from .exercises import definition
-    from .grading.exercise import known_exercises
+    from .grading.exercise import exercise_folders, known_exercises
 
     for ex_id in known_exercises():
-        d = definition(ex_id)
+        d = definition(ex_id, search=exercise_folders())
         hidden = sum(q.hidden for q in d.questions)
         print(f"{ex_id:<22} {d.title} ({len(d.questions)} questions, {d.max_points} points, "
               f"{hidden} hidden)")
@@ -79,12 +82,16 @@ def parser() -> argparse.ArgumentParser:
                "cbc-teach report DIR. See docs/instructors.md.",
     )
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    folders = argparse.ArgumentParser(add_help=False)
+    folders.add_argument("--exercises", action="append", metavar="DIR", default=[],
+                         help="a folder of your own exercises (<id>.ipynb and <id>.py); "
+                              "repeatable; also CBC_TEACH_EXERCISE_PATH")
 
-    p = sub.add_parser("list", help="list the exercises", description="List the exercises that "
+    p = sub.add_parser("list", parents=[folders], help="list the exercises", description="List the exercises that "
                        "have a definition and an instructor's notebook.")
     p.set_defaults(run=_list)
 
-    p = sub.add_parser("release", help="one notebook per student, solutions removed",
+    p = sub.add_parser("release", parents=[folders], help="one notebook per student, solutions removed",
                        description="Write OUT/<student>/<exercise>.ipynb for every student: "
                        "solutions replaced by placeholders, outputs cleared, the student's "
                        "variant recorded. Without --roster or --student, write one class copy "
@@ -95,7 +102,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write to")
     p.set_defaults(run=_release)
 
-    p = sub.add_parser("grade", help="grade submissions with nbval; write the gradebook",
+    p = sub.add_parser("grade", parents=[folders], help="grade submissions with nbval; write the gradebook",
                        description="Grade submitted notebooks: the instructor's cells and "
                        "reference outputs plus the student's answer cells, run by nbval in a "
                        "sandboxed kernel and checked again outside it. Writes OUT/gradebook.csv, "
@@ -146,11 +153,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser().error(f"--jobs must be at least 1; got {args.jobs}")
     if getattr(args, "timeout", 1) <= 0:
         parser().error(f"--timeout must be more than 0 seconds; got {args.timeout:g}")
+    for folder in getattr(args, "exercises", None) or []:
+        if not os.path.isdir(folder):
+            parser().error(f"--exercises must name a folder; {folder!r} is not one")
+    old_path = os.environ.get("CBC_TEACH_EXERCISE_PATH")
+    if getattr(args, "exercises", None):
+        # Through the environment, so that grading's worker processes search the same folders.
+        found = [os.path.abspath(d) for d in args.exercises]
+        os.environ["CBC_TEACH_EXERCISE_PATH"] = os.pathsep.join(found + [old_path or ""]).rstrip(os.pathsep)
     try:
         return args.run(args)
     except CBCTeachError as exc:
         print(f"cbc-teach {args.command}: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if old_path is None:
+            os.environ.pop("CBC_TEACH_EXERCISE_PATH", None)
+        else:
+            os.environ["CBC_TEACH_EXERCISE_PATH"] = old_path
 
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ in place so that it is stored executed (as nbval needs). Usage::
     .venv/bin/python tools/build_course.py --check      # exit 1 if a notebook's cells differ
                                                         # from its source (nothing written)
 
-Execution uses ``tools/execute_notebooks.py`` when it exists (the same runner as
-``make notebooks``); otherwise nbclient directly, with the notebook's folder as working folder.
+Execution uses ``tools/execute_notebooks.py`` (the same runner as ``make notebooks``), which
+also stores each notebook exactly as JupyterLab saves it.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ SOURCES = ROOT / "tools" / "course"
 NOTEBOOKS = ROOT / "notebooks"
 RUNNER = ROOT / "tools" / "execute_notebooks.py"
 MARKER = re.compile(r"^%% (markdown|code)( hide)?\s*$")
-TIMEOUT = 300  # seconds per cell
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {
@@ -114,21 +113,9 @@ def differs(path: pathlib.Path) -> bool:
 
 
 def execute(paths: list[pathlib.Path]) -> None:
-    """Run notebooks in place (the team's runner if present, else nbclient)."""
-    if RUNNER.exists():
-        subprocess.run([sys.executable, str(RUNNER), *map(str, paths)], check=True, cwd=ROOT)
-        return
-    import nbformat
-    from nbclient import NotebookClient
-
-    for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        client = NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}},
-                                record_timing=False)
-        client.execute()
-        nbformat.write(nb, path)
-        print(f"executed {path.relative_to(ROOT)}")
+    """Run notebooks in place with the team's runner, which also stores them exactly as
+    JupyterLab saves them (so opening and saving one changes nothing)."""
+    subprocess.run([sys.executable, str(RUNNER), *map(str, paths)], check=True, cwd=ROOT)
 
 
 def main(argv: list[str] | None = None) -> int:

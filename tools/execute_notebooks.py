@@ -5,7 +5,8 @@
 Each notebook runs top to bottom in a fresh kernel with its own folder as the working folder
 (nbclient), then is written back. Only outputs and execution counts change: timing metadata is
 not recorded, and a run whose outputs differ only in the widgets' random ids and saved widget
-state leaves the file unchanged. The kernel gets
+state leaves the file unchanged. Files are stored exactly as JupyterLab saves them (``store``),
+so opening and saving a notebook in JupyterLab without running it changes nothing. The kernel gets
 PYTHONHASHSEED=0 and no JUPYTERHUB_USER / CBC_TEACH_* variables, so exercise notebooks show
 the "default" variant in student mode. A notebook that raises stops the run with its name and
 the cell (exit status 1); the others already written stay written.
@@ -36,6 +37,61 @@ def _content(text: str) -> str:
     return _MODEL_ID.sub('"ID"', json.dumps(data, sort_keys=True))
 
 
+def as_javascript_numbers(value):
+    """``value`` with every float that has an integral value turned into an int, as a browser
+    writes JSON (one number type: JupyterLab saves ``50.0`` as ``50``; from 1e21 on it writes an
+    exponent, which reads back as a float).
+
+    >>> as_javascript_numbers({"max": 50.0, "step": 0.1, "n": [2.0, 3]})
+    {'max': 50, 'step': 0.1, 'n': [2, 3]}
+    """
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: as_javascript_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_javascript_numbers(item) for item in value]
+    return value
+
+
+def _stream_text(output: dict) -> str:
+    text = output.get("text", "")
+    return "".join(text) if isinstance(text, list) else text
+
+
+def merged_streams(outputs: list[dict]) -> list[dict]:
+    """Consecutive stream outputs of one stream merged into one, as JupyterLab's output area
+    holds them (a print flushed in two pieces otherwise changes the file on its first save).
+
+    >>> merged_streams([{"output_type": "stream", "name": "stdout", "text": "a"},
+    ...                 {"output_type": "stream", "name": "stdout", "text": ["\\n"]}])
+    [{'output_type': 'stream', 'name': 'stdout', 'text': 'a\\n'}]
+    """
+    merged: list[dict] = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and last is not None
+                and last.get("output_type") == "stream" and last.get("name") == output.get("name")):
+            merged[-1] = {**last, "text": _stream_text(last) + _stream_text(output)}
+        else:
+            merged.append(output)
+    return merged
+
+
+def store(nb) -> str:
+    """The text of a notebook as JupyterLab's save writes it: the browser's numbers, streams
+    merged, then the server's nbformat writer (sorted keys, one-space indent, a final newline)."""
+    import nbformat
+
+    data = as_javascript_numbers(json.loads(json.dumps(nb)))
+    for cell in data.get("cells", []):
+        if "outputs" in cell:
+            cell["outputs"] = merged_streams(cell["outputs"])
+    node = nbformat.from_dict(data)
+    nbformat.validate(node)
+    return nbformat.writes(node) + "\n"
+
+
 def execute(path: pathlib.Path, timeout: int, kernel: str) -> float:
     """Execute one notebook in place; return the seconds it took."""
     import nbformat
@@ -54,10 +110,11 @@ def execute(path: pathlib.Path, timeout: int, kernel: str) -> float:
     client.execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
-    nbformat.validate(nb)
-    text = nbformat.writes(nb) + "\n"
+    text = store(nb)
     old = path.read_text(encoding="utf-8") if path.exists() else None
-    if old is None or _content(old) != _content(text):
+    if old is not None and _content(old) == _content(text):
+        text = store(json.loads(old))  # same content: keep the stored ids, only normalise numbers
+    if text != old:
         path.write_text(text, encoding="utf-8")
     return time.perf_counter() - start
 

@@ -1,9 +1,17 @@
 """An exercise as the grader sees it: the instructor's source notebook plus its definition.
 
-An exercise name resolves to a notebook: a path to an ``.ipynb`` file, else
-``exercises/<name>.ipynb`` in the current folder, else the ``exercises/`` folder of the
-cbc_teach source tree. The definition (questions, points, right answers) is the built-in one
-of that id, or ``<id>.py`` beside the notebook.
+An exercise name resolves to a notebook: a path to an ``.ipynb`` file, else ``<name>.ipynb``
+in the first of these folders that has it (:func:`exercise_folders`):
+
+1. the instructor's own folders, named by ``cbc-teach --exercises DIR`` or by the environment
+   variable ``CBC_TEACH_EXERCISE_PATH`` (folders separated by ``:``);
+2. ``exercises/`` in the current folder;
+3. the built-in exercises: in an installed package ``cbc_teach/exercises/<id>.ipynb`` (the wheel
+   carries them beside their definitions, copied from the clone's ``exercises/`` when it is
+   built), in a clone or an editable install the top-level ``exercises/`` folder.
+
+The definition (questions, points, right answers) is the built-in one of that id, or ``<id>.py``
+beside the notebook.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import os
 import pathlib
 from dataclasses import dataclass
 
@@ -20,15 +29,37 @@ from ..exercises.model import ExerciseDefinition
 from ..exercises.registry import definition, exercise_ids
 from .notebook import SourceNotebook, cell_role, cell_source, code_cells
 
-__all__ = ["GRADER_VERSION", "LoadedExercise", "exercise_folder", "load_exercise"]
+__all__ = ["GRADER_VERSION", "LoadedExercise", "exercise_folder", "exercise_folders",
+           "load_exercise"]
 
 #: Part of every cache key: bump it when grading changes, so old results are not reused.
 GRADER_VERSION = "2"
 
 
 def exercise_folder() -> pathlib.Path:
-    """The ``exercises/`` folder of the cbc_teach source tree (the built-in instructor sources)."""
-    return pathlib.Path(__file__).resolve().parent.parent.parent / "exercises"
+    """The folder of the built-in instructor notebooks.
+
+    In an installed package they sit beside their definitions in ``cbc_teach/exercises/``; in a
+    clone (or an editable install) they are the top-level ``exercises/`` folder.
+
+    >>> (exercise_folder() / "ex02_anc.ipynb").is_file()
+    True
+    """
+    package = pathlib.Path(__file__).resolve().parent.parent
+    if any((package / "exercises").glob("*.ipynb")):
+        return package / "exercises"
+    clone = package.parent
+    if (clone / "pyproject.toml").is_file() and (clone / "exercises").is_dir():
+        return clone / "exercises"
+    return package / "exercises"
+
+
+def exercise_folders() -> list[pathlib.Path]:
+    """The folders searched for ``<id>.ipynb``, first match wins (see the module docstring)."""
+    env = os.environ.get("CBC_TEACH_EXERCISE_PATH", "")
+    folders = [pathlib.Path(p) for p in env.split(os.pathsep) if p]
+    folders += [pathlib.Path.cwd() / "exercises", exercise_folder()]
+    return folders
 
 
 @dataclass(frozen=True)
@@ -61,15 +92,17 @@ def _resolve(name: str | pathlib.Path) -> pathlib.Path:
         if path.is_file():
             return path
         raise GradingError(f"The exercise notebook {str(path)!r} does not exist.")
-    for folder in (pathlib.Path.cwd() / "exercises", exercise_folder()):
+    folders = exercise_folders()
+    for folder in folders:
         candidate = folder / f"{name}.ipynb"
         if candidate.is_file():
             return candidate
-    known = sorted({p.stem for f in (pathlib.Path.cwd() / "exercises", exercise_folder())
-                    if f.is_dir() for p in f.glob("*.ipynb")})
+    known = sorted({p.stem for f in folders if f.is_dir() for p in f.glob("*.ipynb")})
     raise GradingError(
         f"No exercise {str(name)!r}: give the path of an instructor's notebook, or one of: "
-        + (", ".join(known) or "(no exercises/ folder found)") + "."
+        + (", ".join(known) or "(none found)") + ". Searched: "
+        + ", ".join(str(f) for f in folders) + " (add a folder with --exercises DIR or "
+        "CBC_TEACH_EXERCISE_PATH)."
     )
 
 
@@ -113,7 +146,7 @@ def _key(source: SourceNotebook, found: ExerciseDefinition) -> str:
 def known_exercises() -> list[str]:
     """Exercise ids that have both a definition and an instructor's notebook here."""
     names = []
-    for ex_id in exercise_ids():
+    for ex_id in exercise_ids(search=exercise_folders()):
         try:
             _resolve(ex_id)
         except GradingError:
