@@ -443,6 +443,23 @@ def _cause_block(row, *, open_: bool) -> str:
     )
 
 
+def case_strip_html(view: CaseView) -> str:
+    """The CaseExplorer's result strip: triage, the three likeliest causes and the ANC."""
+    if view.classification is None:
+        return f'<div style="{_BOX}">{error_banner(view.error)}</div>'
+    key, title = _TRIAGE.get(view.triage.level, ("info", view.triage.level.upper()))
+    if view.triage.febrile_neutropenia:
+        key, title = "emergency", "⚠ EMERGENCY: FEBRILE NEUTROPENIA"
+    top = "; ".join(f"{r.rank}. {esc(r.name)} <b>{100 * r.probability:.0f} %</b>"
+                    for r in view.rows[:3])
+    return (
+        f'<div class="cbct-strip-box" style="{_BOX};padding:4px 0;border-bottom:1px solid #999">'
+        f"{error_banner(view.error)}"
+        f"<div>{badge(key, 'Triage: ' + title)} {badge(view.anc_badge.status, view.anc_badge.text)}"
+        f"</div><div><b>Most likely:</b> {top}</div></div>"
+    )
+
+
 def case_html(view: CaseView, *, loaded: str = "") -> dict[str, str]:
     """The CaseExplorer's HTML: ``triage`` (banner and count), ``causes`` and ``details``.
 
@@ -456,8 +473,8 @@ def case_html(view: CaseView, *, loaded: str = "") -> dict[str, str]:
     loaded_html = banner("info", loaded) if loaded else ""
     if view.classification is None:
         box = f'<div style="{_BOX}">{loaded_html}{error_banner(view.error)}</div>'
-        return {"triage": box, "causes": "", "details": ""}
-    status = [f'<div class="cbct-case" style="{_BOX}">', loaded_html, error_banner(view.error),
+        return {"strip": case_strip_html(view), "triage": box, "causes": "", "details": ""}
+    status = [f'<div class="cbct-case" style="{_BOX}">', loaded_html,
               triage_banner(view.triage)]
     for b in (view.wbc_badge, view.anc_badge):
         extra = f" <span>{esc(b.detail)}</span>" if b.detail else ""
@@ -497,4 +514,5 @@ def case_html(view: CaseView, *, loaded: str = "") -> dict[str, str]:
         + "<p style=\"font-size:11px;color:#555\">A teaching model (naive Bayes over a "
         "knowledge base with sources), not medical advice.</p></div>"
     )
-    return {"triage": "".join(status), "causes": causes, "details": details}
+    return {"strip": case_strip_html(view), "triage": "".join(status), "causes": causes,
+            "details": details}

@@ -66,6 +66,7 @@ __all__ = [
     "population_view",
     "reference_low",
     "severity_bands",
+    "simulated_case_values",
     "status_symbol",
     "timecourse_view",
 ]
@@ -835,6 +836,39 @@ def history_from_values(values: Mapping[str, Any]) -> Any:
         days_since_chemotherapy=values["days_since_chemotherapy"] if chemo else None,
         duffy_null=_DUFFY[values["duffy_null"]],
     )
+
+
+def simulated_case_values(cause_id: str, seed: int | None = None) -> dict[str, Any]:
+    """The CaseExplorer's control values for ``cbc_teach.simulate.case(cause_id, seed=seed)``.
+
+    The inverse of :func:`history_from_values`: what "Load the case" puts in the controls.
+
+    >>> v = simulated_case_values("chemotherapy", 1)
+    >>> "chemotherapy" in v["exposures"], v["red_cells_and_platelets"]
+    (True, True)
+    """
+    from ..simulate import case
+
+    cbc, history = case(cause_id, seed=seed)
+    values: dict[str, Any] = {name: getattr(cbc, name) or 0.0
+                              for name in ("wbc", *DIFFERENTIAL_CONTROLS)}
+    other = {name: getattr(cbc, name) for name in ("hemoglobin", "mcv", "platelets")}
+    values["red_cells_and_platelets"] = any(v is not None for v in other.values())
+    values.update({name: v for name, v in other.items() if v is not None})
+    if history.age_years is not None:
+        values["age_years"] = history.age_years
+        values["population"] = "child" if history.age_years < 18 else "adult"
+    values["sex"] = "not_given" if history.sex is None else history.sex
+    for name in HISTORY_FIELDS:
+        values[name] = tuple(getattr(history, name))
+    values["temperature_measured"] = history.temperature_c is not None
+    values["temperature_c"] = (history.temperature_c if history.temperature_c is not None
+                               else CASE_DEFAULTS["temperature_c"])
+    values["fever_hours"] = history.fever_hours or 0.0
+    if history.days_since_chemotherapy is not None:
+        values["days_since_chemotherapy"] = round(history.days_since_chemotherapy)
+    values["duffy_null"] = {value: key for key, value in _DUFFY.items()}[history.duffy_null]
+    return values
 
 
 def _next_tests(causes: Any, top: int = 3) -> tuple[tuple[str, tuple[str, ...]], ...]:
