@@ -599,3 +599,17 @@ def test_slider_ranges_widen_for_values_outside_them():
     assert "leukocytosis" in ex.state.classification.findings
     ex.reset()
     assert ex.controls["wbc"].max == 200.0
+
+
+def test_case_verdict_can_wait_behind_a_button():
+    """Issue #15: a case's verdict can be hidden until the student presses the button; the
+    explorer keeps computing (so the verdict is current when shown)."""
+    ex = CaseExplorer()
+    assert not ex.verdict_hidden
+    ex.hide_verdict()
+    assert ex.verdict_hidden
+    assert all(o.layout.display == "none" for o in ex.outputs.values())
+    ex.controls["neutrophils"].value = 0.3
+    assert ex.state.classification.anc_severity == "severe"
+    ex.verdict_button.click()
+    assert not ex.verdict_hidden and ex.outputs["strip"].layout.display is None

@@ -212,10 +212,36 @@ class CaseExplorer(ui.Explorer):
             controls=controls, control_panel=panel, outputs=outputs, strip="strip",
         )
         self.reset_button = reset
+        self.verdict_button = ui.button(
+            "Show the explorer's verdict",
+            "Make up your own mind first (triage, pattern, likely causes, next tests), then "
+            "press to compare with the explorer.", icon="eye")
+        self.verdict_button.layout.display = "none"
+        self.children = (self.children[0], self.verdict_button, *self.children[1:])
+        ui.on_click(self.verdict_button, self.show_verdict)
         ui.on_click(reset, self.reset)
         ui.on_click(self.case_controls["load"], self._load_clicked)
         self.case_controls["reveal"].observe(self._on_reveal, names="value")
         self._start_with(values)
+
+    # --- the verdict behind a button -----------------------------------------------------------
+    def hide_verdict(self) -> None:
+        """Hide the triage, causes and tests behind "Show the explorer's verdict" (the
+        controls stay usable), so that students commit to their own verdict first."""
+        for output in self.outputs.values():
+            output.layout.display = "none"
+        self.verdict_button.layout.display = None
+
+    def show_verdict(self) -> None:
+        """Show the triage, causes and tests again (what the verdict button does)."""
+        for output in self.outputs.values():
+            output.layout.display = None
+        self.verdict_button.layout.display = "none"
+
+    @property
+    def verdict_hidden(self) -> bool:
+        """True while the results are hidden behind the verdict button."""
+        return self.verdict_button.layout.display != "none"
 
     # --- loading a simulated case ------------------------------------------------------------
     def load_case(self, cause_id: str, seed: int | None = None) -> None:
