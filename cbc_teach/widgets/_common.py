@@ -181,8 +181,8 @@ class Explorer(widgets.VBox):
         # The controls scroll within their own column (at most about a screen high), so the
         # result strip above them stays in view while a student works down the controls.
         control_panel.layout = widgets.Layout(flex="0 1 400px", min_width="290px",
-                                              padding="0 12px 0 0", max_height="70vh",
-                                              overflow_y="auto")
+                                              padding="0 12px 0 0", max_height="62vh",
+                                              overflow="auto")
         control_panel.add_class("cbct-controls")
         body = widgets.Box([control_panel, display],
                            layout=widgets.Layout(display="flex", flex_flow="row wrap",
