@@ -26,7 +26,6 @@ Levels, most urgent first (thresholds in ``data/knowledge_base.toml``, section `
 from __future__ import annotations
 
 import functools
-import html
 from dataclasses import dataclass, field
 
 from ._data import read_toml
@@ -117,20 +116,9 @@ class Triage:
         return self.explain()
 
     def _repr_html_(self) -> str:
-        colour = {"emergency": "#b3261e", "urgent": "#b35c00", "routine": "#2f5d9e",
-                  "none": "#1b6e20"}[self.level]
-        reasons = "".join(f"<li>{html.escape(r)}</li>" for r in self.reasons)
-        flag = " &mdash; febrile neutropenia" if self.febrile_neutropenia else ""
-        return (
-            "<div class='cbc-teach-triage'>"
-            f"<p><span style='background:{colour};color:white;padding:2px 8px;"
-            f"border-radius:4px;font-weight:bold'>{html.escape(self.level.upper())}</span>{flag}</p>"
-            f"<ul>{reasons}</ul>"
-            f"<p><b>For the patient:</b> {html.escape(self.patient_advice)}</p>"
-            + (f"<p style='font-size:smaller'>Sources: {html.escape('; '.join(self.sources))}</p>"
-               if self.sources else "")
-            + "</div>"
-        )
+        from .render import triage_html
+
+        return triage_html(self, sources=True)
 
 
 def triage(cbc: CBC, history: History | None = None, *, population: str = "adult") -> Triage:

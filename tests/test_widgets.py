@@ -441,7 +441,7 @@ def test_case_explorer_starts_healthy_with_no_action_needed():
     ex = CaseExplorer()
     assert ex.state.triage.level == "none"
     assert ex.state.history.conditions == () and ex.state.error is None
-    assert "Triage: ✓ NO ACTION NEEDED" in ex.displayed_text()
+    assert "Triage: ✓ NONE: NO ACTION NEEDED" in ex.displayed_text()
     assert ex.state.causes[0].probability == max(c.probability for c in ex.state.causes)
 
 

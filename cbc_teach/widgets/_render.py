@@ -6,11 +6,10 @@ HTML looks the same in JupyterLab, Notebook 7 and Voila; the text is determinist
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 
-from ._svg import COLOURS, Series, chart, esc, histogram, range_bar
+from ..render import COLOURS, TRIAGE_TITLES, badge, banner, cause_html, esc, triage_html
+from ._svg import Series, chart, histogram, range_bar
 from .viewmodels import (
     CAUSES_SHOWN,
     POPULATION_ANALYTES,
@@ -30,31 +29,6 @@ _BOX = "font-family:sans-serif;font-size:13px;line-height:1.45;max-width:760px"
 _TABLE = "border-collapse:collapse;margin:4px 0"
 _TD = "padding:2px 8px;border-bottom:1px solid #ddd;vertical-align:middle"
 _TH = "padding:2px 8px;border-bottom:2px solid #999;text-align:left"
-
-
-def badge(status: str, text: str) -> str:
-    """A status badge: the text (with its symbol) on the status colour, with a border."""
-    fg, bg = COLOURS.get(status, COLOURS["unknown"])
-    border = bg if fg == "#ffffff" else fg
-    return (
-        f'<span class="cbct-badge cbct-{esc(status.replace(" ", "-"))}" style="display:inline-block;'
-        f"padding:2px 8px;margin:2px 0;border-radius:4px;border:2px solid {border};"
-        f'background:{bg};color:{fg};font-weight:bold">{esc(text)}</span>'
-    )
-
-
-def banner(status: str, title: str, lines: Iterable[str] = (), *, alert: bool = False) -> str:
-    """A full-width box with a bold title and a list of lines (``alert`` for screen readers)."""
-    fg, bg = COLOURS.get(status, COLOURS["info"])
-    border = bg if fg == "#ffffff" else fg
-    role = ' role="alert"' if alert else ""
-    items = "".join(f"<li>{esc(line)}</li>" for line in lines)
-    listed = f'<ul style="margin:4px 0 0 0;padding-left:20px">{items}</ul>' if items else ""
-    return (
-        f'<div class="cbct-banner cbct-{esc(status)}"{role} style="padding:6px 10px;margin:4px 0;'
-        f"border:3px solid {border};border-radius:6px;background:{bg};color:{fg}\">"
-        f"<b>{esc(title)}</b>{listed}</div>"
-    )
 
 
 def error_banner(message: str | None) -> str:
@@ -390,68 +364,15 @@ def timecourse_html(view: TimeCourseView) -> dict[str, str]:
 
 
 #: Triage level -> (colour key, title with its symbol).
-_TRIAGE = {
-    "emergency": ("emergency", "⚠ EMERGENCY"),
-    "urgent": ("urgent", "! URGENT"),
-    "routine": ("routine", "● ROUTINE"),
-    "none": ("none", "✓ NO ACTION NEEDED"),
-}
-
-
-def triage_banner(result) -> str:
-    """The triage level as a banner; febrile neutropenia is big, bold and announced."""
-    key, title = _TRIAGE.get(result.level, ("info", result.level.upper()))
-    lines = list(result.reasons)
-    advice = getattr(result, "patient_advice", "")
-    if advice:
-        lines.append(f"For the patient: {advice}")
-    if result.febrile_neutropenia:
-        fg, bg = COLOURS["emergency"]
-        items = "".join(f"<li>{esc(line)}</li>" for line in lines)
-        return (
-            f'<div class="cbct-banner cbct-febrile-neutropenia" role="alert" '
-            f'style="padding:8px 12px;margin:4px 0;border:5px double {fg};border-radius:6px;'
-            f'background:{bg};color:{fg}"><div style="font-size:17px;font-weight:bold">'
-            "⚠ EMERGENCY: FEBRILE NEUTROPENIA</div>"
-            f'<ul style="margin:4px 0 0 0;padding-left:20px">{items}</ul></div>'
-        )
-    return banner(key, f"Triage: {title}", lines, alert=result.level == "emergency")
-
-
-def _cause_block(row, *, open_: bool) -> str:
-    width = max(0.0, min(100.0, 100 * row.probability))
-    reasons = "".join(f"<li>✓ for: {esc(w)}</li>" for w in row.why)
-    reasons += "".join(f"<li>✗ against: {esc(a)}</li>" for a in row.against)
-    if not reasons:
-        reasons = "<li>No finding for or against: its share comes from the prior alone.</li>"
-    tests = "; ".join(row.next_tests) or "none listed"
-    note = f"<div><i>{esc(row.note)}</i></div>" if row.note else ""
-    opened = " open" if open_ else ""
-    return (
-        '<div class="cbct-cause" style="margin:6px 0;padding:2px 8px;'
-        'border-left:4px solid #2f5d9e">'
-        f"<div><b>{row.rank}. {esc(row.name)}</b> "
-        f'<span style="color:#555">({esc(row.category)})</span></div>'
-        '<div style="display:flex;align-items:center;gap:8px">'
-        '<div aria-hidden="true" style="background:#e8eef7;width:240px;height:12px;'
-        f'border:1px solid #9fb3d1"><div style="background:#2f5d9e;width:{width:.1f}%;'
-        f'height:100%"></div></div><b>{100 * row.probability:.1f} %</b></div>'
-        f'<details{opened}><summary style="cursor:pointer">Reasons '
-        f"({len(row.why)} for, {len(row.against)} against) and next tests</summary>"
-        f'<ul style="margin:2px 0;padding-left:20px">{reasons}</ul>'
-        f"<div><b>Next tests:</b> {esc(tests)}</div>{note}</details></div>"
-    )
-
-
 def case_strip_html(view: CaseView) -> str:
     """The CaseExplorer's result strip: triage, the three likeliest causes and the ANC."""
     if view.classification is None:
         return f'<div style="{_BOX}">{error_banner(view.error)}</div>'
-    key, title = _TRIAGE.get(view.triage.level, ("info", view.triage.level.upper()))
+    key, title = TRIAGE_TITLES.get(view.triage.level, ("info", view.triage.level.upper()))
     if view.triage.febrile_neutropenia:
         key, title = "emergency", "⚠ EMERGENCY: FEBRILE NEUTROPENIA"
-    top = "; ".join(f"{r.rank}. {esc(r.name)} <b>{100 * r.probability:.0f} %</b>"
-                    for r in view.rows[:3])
+    top = "; ".join(f"{rank}. {esc(c.name)} <b>{100 * c.probability:.0f} %</b>"
+                    for rank, c in enumerate(view.causes[:3], 1))
     return (
         f'<div class="cbct-strip-box" style="{_BOX};padding:4px 0;border-bottom:1px solid #999">'
         f"{error_banner(view.error)}"
@@ -475,22 +396,24 @@ def case_html(view: CaseView, *, loaded: str = "") -> dict[str, str]:
         box = f'<div style="{_BOX}">{loaded_html}{error_banner(view.error)}</div>'
         return {"strip": case_strip_html(view), "triage": box, "causes": "", "details": ""}
     status = [f'<div class="cbct-case" style="{_BOX}">', loaded_html,
-              triage_banner(view.triage)]
+              triage_html(view.triage)]
     for b in (view.wbc_badge, view.anc_badge):
         extra = f" <span>{esc(b.detail)}</span>" if b.detail else ""
         status.append(f"<div>{badge(b.status, b.text)}{extra}</div>")
     findings = ", ".join(f.replace("_", " ") for f in sorted(view.classification.findings))
     status.append(f"<div><b>Findings:</b> {esc(findings or 'none')}</div></div>")
 
-    shown = [r for r in view.rows[:CAUSES_SHOWN] if r.rank <= 3 or r.probability >= 0.005]
-    rest = view.rows[len(shown):]
-    blocks = "".join(_cause_block(r, open_=r.rank <= 3) for r in shown)
+    ranked = list(enumerate(view.causes, 1))
+    shown = [(rank, c) for rank, c in ranked[:CAUSES_SHOWN]
+             if rank <= 3 or c.probability >= 0.005]
+    rest = ranked[len(shown):]
+    blocks = "".join(cause_html(rank, c, open_=rank <= 3) for rank, c in shown)
     others = ""
     if rest:
         cells = "".join(
-            f'<tr><td style="{_TD}">{r.rank}</td><td style="{_TD}">{esc(r.name)}</td>'
-            f'<td style="{_TD};text-align:right">{100 * r.probability:.2f} %</td></tr>'
-            for r in rest
+            f'<tr><td style="{_TD}">{rank}</td><td style="{_TD}">{esc(c.name)}</td>'
+            f'<td style="{_TD};text-align:right">{100 * c.probability:.2f} %</td></tr>'
+            for rank, c in rest
         )
         others = (f'<details><summary style="cursor:pointer">The other {len(rest)} causes'
                   f'</summary><table style="{_TABLE}">{cells}</table></details>')

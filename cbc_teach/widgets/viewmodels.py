@@ -44,7 +44,6 @@ __all__ = [
     "CBC_DEFAULTS",
     "CHILD_REFERENCE_AGE",
     "CaseView",
-    "CauseRow",
     "CourseRow",
     "DIFFERENTIAL_CONTROLS",
     "HISTORY_FIELDS",
@@ -771,21 +770,6 @@ _DUFFY = {"not_tested": None, "null": True, "positive": False}
 CAUSES_SHOWN = 8
 
 
-@dataclass(frozen=True)
-class CauseRow:
-    """One ranked cause as the CaseExplorer draws it."""
-
-    rank: int
-    id: str
-    name: str
-    category: str
-    probability: float
-    why: tuple[str, ...]
-    against: tuple[str, ...]
-    next_tests: tuple[str, ...]
-    note: str = ""
-
-
 @dataclass(frozen=True, eq=False)
 class CaseView:
     """What the CaseExplorer shows; ``causes`` is the ``likely_causes`` list and ``triage``
@@ -800,7 +784,7 @@ class CaseView:
     error: str | None = None
     wbc_badge: Badge | None = None
     anc_badge: Badge | None = None
-    rows: tuple[CauseRow, ...] = ()
+    rows: tuple[Any, ...] = ()  # the ranked CauseScore objects (the same as ``causes``)
     next_tests: tuple[tuple[str, tuple[str, ...]], ...] = ()
     remarks: tuple[str, ...] = ()
 
@@ -921,12 +905,7 @@ def case_view(values: Mapping[str, Any] | None = None, /, **overrides: Any) -> C
         result = triage(cbc, history, population=population)
     except (ValueError, CBCTeachError) as exc:
         return CaseView(values=MappingProxyType(values), error=str(exc))
-    rows = tuple(
-        CauseRow(rank=i, id=c.id, name=c.name, category=c.category, probability=c.probability,
-                 why=tuple(c.why), against=tuple(c.against), next_tests=tuple(c.next_tests),
-                 note=getattr(c, "note", ""))
-        for i, c in enumerate(causes, 1)
-    )
+    rows = tuple(causes)
     remarks = tuple(dict.fromkeys((*getattr(causes, "remarks", ()), *classification.remarks)))
     return CaseView(
         values=MappingProxyType(values), cbc=cbc, history=history,
