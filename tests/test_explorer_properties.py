@@ -39,7 +39,7 @@ def _values(control) -> st.SearchStrategy:
         return st.lists(st.sampled_from(control.terms), max_size=4).map(tuple)
     if isinstance(control, widgets.Checkbox):
         return st.booleans()
-    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons)):
+    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons, widgets.RadioButtons)):
         return st.sampled_from([o[1] if isinstance(o, tuple) else o for o in control.options])
     if isinstance(control, (widgets.BoundedFloatText, widgets.BoundedIntText)):
         return st.floats(control.min, control.max).map(lambda x: round(x, 1))

@@ -26,7 +26,7 @@ EXPLORERS = {
 #: Standard ipywidgets controls: each can be reached with Tab and operated from the keyboard.
 KEYBOARD_WIDGETS = (
     widgets.FloatSlider, widgets.IntSlider, widgets.BoundedFloatText, widgets.BoundedIntText,
-    widgets.Dropdown, widgets.Checkbox, widgets.ToggleButtons, widgets.SelectMultiple,
+    widgets.Dropdown, widgets.Checkbox, widgets.ToggleButtons, widgets.RadioButtons,
     widgets.IntText, NumberSlider, CheckGroup,
 )
 NUMERIC = (NumberSlider, widgets.BoundedFloatText, widgets.BoundedIntText, widgets.IntText)
@@ -46,7 +46,7 @@ def _trial_values(control):
     if isinstance(control, CheckGroup):
         options = control.terms
         return [tuple(options[:2]), tuple(options[-1:]), ()]
-    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons)):
+    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons, widgets.RadioButtons)):
         options = [o[1] if isinstance(o, tuple) else o for o in control.options]
         return [*options, control.value]
     if isinstance(control, NUMERIC):

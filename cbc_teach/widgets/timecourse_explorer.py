@@ -45,10 +45,13 @@ class TimeCourseExplorer(ui.Explorer):
         start.update(values)
         timecourse_view(start)  # unknown control names and choices raise here
         controls = {
-            "regimen": ui.dropdown(
-                "Regimen",
-                "The chemotherapy and the published model parameters used to simulate it.",
-                [(regimen(name).label, name) for name in regimens()], start["regimen"],
+            # Radio buttons whose labels wrap: the whole text of each regimen stays readable
+            # (the model named at the end is what tells two docetaxel regimens apart).
+            "regimen": widgets.RadioButtons(
+                options=[(regimen(name).label, name) for name in regimens()],
+                value=start["regimen"], description="Regimen",
+                tooltip="The chemotherapy and the published model parameters used to simulate it.",
+                style=ui.STYLE, layout=widgets.Layout(width="100%", max_width="400px"),
             ),
             "dose_fraction": ui.number_slider(
                 "Dose",
