@@ -140,7 +140,9 @@ def test_two_to_four_self_checks(notebook):
     for cell in shown:
         assert "display(" in text(cell)
         outputs = list(plain_outputs(cell))
-        assert outputs and all(o.startswith("SelfCheck(Self-check") for o in outputs), outputs
+        # Plain words before the cells run (#15): "Self-check 1: <the question> (run ...)".
+        assert outputs and all(re.match(r"Self-check \d+: .+\(run this cell to answer\)$", o)
+                               for o in outputs), outputs
 
 
 def test_explanation_has_at_least_400_words(teaching_notebook):
