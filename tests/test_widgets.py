@@ -130,7 +130,9 @@ def test_notebook_text_is_fixed_and_repr_is_deterministic(explorer):
     """The stored text/plain never changes (nbval-safe); repr() is the state, without ids."""
     name = type(explorer).__name__
     text = explorer._repr_mimebundle_()["text/plain"]
-    assert text == f"{name}: an interactive explorer (run the notebook with ipywidgets to use it)"
+    # Plain words a student reads before the cell runs (#15): the title, no Python name.
+    assert text.endswith(": an interactive explorer (run this cell to use it)")
+    assert name not in text and "ipywidgets" not in text
     for control in explorer.controls.values():
         control.value = _trial_values(control)[0]
     assert explorer._repr_mimebundle_()["text/plain"] == text

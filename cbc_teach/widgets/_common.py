@@ -164,6 +164,7 @@ class Explorer(widgets.VBox):
         self.state: Any = None
         self._last_valid: Any = None
         self._holding = 0
+        self._title = title
         self._given: set[str] = set()  # controls set together since the last update
         self._start = {name: w.value for name, w in self.controls.items()}
         self._start_ranges = {name: (w.min, w.max) for name, w in self.controls.items()
@@ -328,8 +329,7 @@ class Explorer(widgets.VBox):
         # widget instead; static viewers (GitHub, nbconvert) show this line.
         bundle = super()._repr_mimebundle_(**kwargs)
         if bundle is not None:
-            bundle["text/plain"] = (f"{type(self).__name__}: an interactive explorer "
-                                    "(run the notebook with ipywidgets to use it)")
+            bundle["text/plain"] = f"{self._title}: an interactive explorer (run this cell to use it)"
         return bundle
 
 
