@@ -159,7 +159,8 @@ def population_html(view: PopulationView) -> dict[str, str]:
     (True, 3)
     """
     if not view.rows:
-        return {"summary": f'<div style="{_BOX}">{error_banner(view.error)}</div>', "plot": ""}
+        return {"strip": "", "summary": f'<div style="{_BOX}">{error_banner(view.error)}</div>',
+                "plot": ""}
     label = POPULATION_ANALYTES[view.analyte][0]
     what = "neutropenic" if view.analyte == "neutrophils" else "low"
     rows = []
@@ -180,9 +181,10 @@ def population_html(view: PopulationView) -> dict[str, str]:
         f'<th style="{_TH}">Its own lower limit (x10^9/L)</th></tr></thead>'
         "<tbody>" + "".join(rows) + "</tbody></table>"
     )
+    strip = f'<div class="cbct-strip-box" style="{_BOX}">{banner("info", view.headline)}</div>'
     summary = (
         f'<div class="cbct-population" style="{_BOX}">' + error_banner(view.error)
-        + banner("info", view.headline) + table + "</div>"
+        + table + "</div>"
     )
     panels = []
     notes = []
@@ -212,7 +214,7 @@ def population_html(view: PopulationView) -> dict[str, str]:
         + "".join(f"<p><i>Note:</i> {esc(n)}</p>" for n in notes)
         + "</div>"
     )
-    return {"summary": summary, "plot": plot}
+    return {"strip": strip, "summary": summary, "plot": plot}
 
 
 #: Fills of the severity bands on the time-course chart (light, so the lines stay readable).
@@ -342,16 +344,18 @@ def timecourse_html(view: TimeCourseView) -> dict[str, str]:
     (True, True)
     """
     if view.course is None:
-        return {"summary": f'<div style="{_BOX}">{error_banner(view.error)}</div>', "plot": ""}
+        return {"strip": "", "summary": f'<div style="{_BOX}">{error_banner(view.error)}</div>',
+                "plot": ""}
     course = view.course
     notes = list(course.notes)
     if view.values.get("log_scale", True) and course.nadir_anc < _LOG_FLOOR:
         notes.append(f"The nadir ({course.nadir_anc:.3f}) is below {_LOG_FLOOR:g}, the bottom "
                      "of the log scale; it is drawn at the bottom edge.")
+    strip = (f'<div class="cbct-strip-box" style="{_BOX}">'
+             + banner("info", view.headline, [view.effect] if view.effect else []) + "</div>")
     summary = (
         f'<div class="cbct-timecourse" style="{_BOX}">' + error_banner(view.error)
         + f"<div><b>{esc(course.label)}</b>, {esc(course.patient)}.</div>"
-        + banner("info", view.headline, [view.effect] if view.effect else [])
         + _course_table(view) + "</div>"
     )
     plot = (
@@ -360,7 +364,7 @@ def timecourse_html(view: TimeCourseView) -> dict[str, str]:
         + f'<details><summary style="cursor:pointer">Model and sources</summary>'
         f'<p style="font-size:12px">{esc(course.source)}</p></details></div>'
     )
-    return {"summary": summary, "plot": plot}
+    return {"strip": strip, "summary": summary, "plot": plot}
 
 
 #: Triage level -> (colour key, title with its symbol).

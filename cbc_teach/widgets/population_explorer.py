@@ -89,12 +89,12 @@ class PopulationExplorer(ui.Explorer):
             *controls.values(),
             widgets.HBox([own, reset]),
         ])
-        outputs = {"summary": widgets.HTML(), "plot": widgets.HTML()}
+        outputs = {"strip": widgets.HTML(), "summary": widgets.HTML(), "plot": widgets.HTML()}
         super().__init__(
             title="Population explorer",
             intro="Every person drawn here is healthy. A single lower limit calls some of them "
                   "low; how many depends on the population.",
-            controls=controls, control_panel=panel, outputs=outputs,
+            controls=controls, control_panel=panel, outputs=outputs, strip="strip",
         )
         self.reset_button = reset
         self.own_limit_button = own

@@ -103,12 +103,12 @@ class TimeCourseExplorer(ui.Explorer):
             ui.heading("Patient and drawing"), controls["patient"], controls["log_scale"],
             reset,
         ])
-        outputs = {"summary": widgets.HTML(), "plot": widgets.HTML()}
+        outputs = {"strip": widgets.HTML(), "summary": widgets.HTML(), "plot": widgets.HTML()}
         super().__init__(
             title="Time-course explorer",
             intro="Change the dose, the number of cycles or G-CSF and watch the nadir, the days "
                   "with a severely low ANC and the recovery move.",
-            controls=controls, control_panel=panel, outputs=outputs,
+            controls=controls, control_panel=panel, outputs=outputs, strip="strip",
         )
         self.reset_button = reset
         ui.on_click(reset, self.reset)
