@@ -17,7 +17,8 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["COLOURS", "TRIAGE_TITLES", "badge", "banner", "cause_html", "esc", "triage_html"]
+__all__ = ["COLOURS", "TRIAGE_TITLES", "badge", "banner", "cause_html", "esc", "figure_html",
+           "triage_html"]
 
 #: Colours by status. Each pairs a dark text/marker colour with a light fill; every pair has a
 #: contrast ratio above 4.5:1 (WCAG AA). Colour is always doubled by a word or a symbol.
@@ -132,3 +133,28 @@ def cause_html(rank: int, cause: Any, *, open_: bool = False) -> str:
         f'<ul style="margin:2px 0;padding-left:20px">{reasons}</ul>'
         f"<div><b>Next tests:</b> {esc(tests)}</div>{note}</details></div>"
     )
+
+
+def figure_html(fig: Any, alt: str) -> str:
+    """A matplotlib figure as an ``<img>`` with a text alternative (read by screen readers).
+
+    ``alt`` says what the figure shows in words. The PNG carries no software stamp, so the
+    same figure gives the same bytes.
+
+    >>> class Fake:  # anything with matplotlib's savefig
+    ...     def savefig(self, buffer, **kwargs): buffer.write(b"PNG")
+    >>> figure_html(Fake(), "Two bars")
+    '<img class="cbct-figure" alt="Two bars" style="max-width:100%" src="data:image/png;base64,UE5H">'
+    """
+    import base64
+    import io
+
+    if not isinstance(alt, str) or not alt.strip():
+        from .errors import InvalidParameterError
+
+        raise InvalidParameterError(f"A figure needs a text alternative ('alt'); got {alt!r}.")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f'<img class="cbct-figure" alt="{esc(alt.strip())}" style="max-width:100%" '
+            f'src="data:image/png;base64,{data}">')

@@ -245,3 +245,14 @@ def test_notebooks_match_their_sources():
         stored = load(path.stem)["cells"]
         assert [(c["cell_type"], c["source"]) for c in wanted] == \
                [(c["cell_type"], text(c)) for c in stored], path.stem
+
+
+def test_every_figure_has_a_text_alternative():
+    """Issue #15: each course figure is shown with words saying what it shows (alt text)."""
+    sources = sorted((ROOT / "tools" / "course").glob("0*.md"))
+    calls = [(path.name, call) for path in sources
+             for call in re.findall(r"^show\((.*?)\)$", path.read_text(), re.M | re.S)]
+    assert calls
+    for name, call in calls:
+        assert "alt=" in call, f"{name}: show({call[:40]}...) has no alt text"
+    assert not any("display(Image(" in path.read_text() for path in sources)
