@@ -220,7 +220,26 @@ def test_keyboard_only_moves_the_wbc_and_ticks_a_symptom(page, lab):
     page.keyboard.press("Space")
     _wait_for(lambda: fever.is_checked(), "Space did not tick the symptom")
     _wait_for(lambda: strip.inner_text() != before, "ticking fever changed nothing")
+    # Typing in the boxes stays in the boxes (no notebook shortcut fires: "d", "1", "y"...).
+    cells = page.locator(".jp-NotebookPanel:visible .jp-Cell").count()
+    neutrophils = explorer.locator(".cbct-slider", has=page.locator(
+        "label", has_text="Neutrophils, segmented")).first.locator("input[type=number]")
+    neutrophils.focus()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("1.1")
+    page.keyboard.press("Enter")
+    _wait_for(lambda: "ANC 1.1 x10^9/L" in strip.inner_text(), "typing 1.1 + Enter did nothing")
+    search = explorer.locator("input.cbct-filter").first
+    search.focus()
+    page.keyboard.type("clozapi")  # "a" and "i" are notebook shortcuts in command mode
+    medications = explorer.locator("fieldset.cbct-checks", has=page.locator(
+        "legend", has_text="Medications"))
+    _wait_for(lambda: medications.locator("label.cbct-check:visible").count() == 1,
+              "the filter box did not narrow the medication list to clozapine")
+    assert "clozapine" in medications.locator("label.cbct-check:visible").inner_text().lower()
+    assert page.locator(".jp-NotebookPanel:visible .jp-Cell").count() == cells
     # The focused control shows a visible focus ring (not the browser's faint default).
+    fever.focus()
     outline = fever.evaluate("e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth")
     assert outline.startswith("solid") and not outline.endswith(" 0px"), outline
 
