@@ -6,6 +6,13 @@ explorer's pure view-model function on the current control values and writes the
 HTML into the display widgets. Nothing is printed, and everything happens synchronously, so
 setting ``explorer.controls["wbc"].value = 2.8`` from Python updates ``explorer.state`` and
 the display before the next line runs.
+
+The base owns the update cycle (#15): a single move first moves the controls that must follow
+it (:func:`.consistency.follow_up`: the differential with the WBC, an age with the children's
+intervals), several values set together are made consistent once
+(:func:`.consistency.make_consistent`), so every state the controls show is a valid input and
+the result always matches it. The key result sits in a strip above the two columns; the
+controls scroll in their own column.
 """
 
 from __future__ import annotations
@@ -151,8 +158,9 @@ class Explorer(widgets.VBox):
     has an ``error`` attribute and a ``with_error(message)`` method), ``_render(view) -> dict``
     (HTML per display area) and ``_empty_view(values, error)`` (the view shown when the very
     first values are already invalid), and may override ``_react(change)`` to adjust other
-    controls when one changes (it runs even while updates are held). The base class itself is
-    never displayed; ipywidgets' metaclass rules out ``abc.ABC`` here.
+    controls when one changes (it runs even while updates are held). ``strip`` names the output
+    shown above both columns. The base class itself is never displayed; ipywidgets' metaclass
+    rules out ``abc.ABC`` here.
     """
 
     def __init__(self, *, title: str, intro: str, controls: Mapping[str, widgets.ValueWidget],
