@@ -229,11 +229,11 @@ def test_keyboard_only_moves_the_wbc_and_ticks_a_symptom(page, lab):
     page.keyboard.type("1.1")
     page.keyboard.press("Enter")
     _wait_for(lambda: "ANC 1.1 x10^9/L" in strip.inner_text(), "typing 1.1 + Enter did nothing")
-    search = explorer.locator("input.cbct-filter").first
-    search.focus()
-    page.keyboard.type("clozapi")  # "a" and "i" are notebook shortcuts in command mode
     medications = explorer.locator("fieldset.cbct-checks", has=page.locator(
         "legend", has_text="Medications"))
+    search = medications.locator("input.cbct-filter")
+    search.focus()
+    page.keyboard.type("clozapi")  # "a" and "i" are notebook shortcuts in command mode
     _wait_for(lambda: medications.locator("label.cbct-check:visible").count() == 1,
               "the filter box did not narrow the medication list to clozapine")
     assert "clozapine" in medications.locator("label.cbct-check:visible").inner_text().lower()
