@@ -615,3 +615,12 @@ def test_case_verdict_can_wait_behind_a_button():
     assert ex.state.classification.anc_severity == "severe"
     ex.verdict_button.click()
     assert not ex.verdict_hidden and ex.outputs["strip"].layout.display is None
+
+
+@pytest.mark.parametrize("factory", [CBCExplorer, CaseExplorer])
+def test_no_python_words_in_what_a_student_reads(factory):
+    """Issue #15: the notes said "pass sex='male'"; an explorer names settings in words."""
+    ex = factory(hemoglobin=12.5, age_years=10.0)
+    text = ex.displayed_text()
+    assert "choose male as the sex" in text
+    assert not re.search(r"\w+=['\"]|\b(age_years|population)=", text), text

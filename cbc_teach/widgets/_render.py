@@ -6,6 +6,8 @@ HTML looks the same in JupyterLab, Notebook 7 and Voila; the text is determinist
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..render import COLOURS, TRIAGE_TITLES, badge, banner, cause_html, esc, triage_html
@@ -29,6 +31,27 @@ _BOX = "font-family:sans-serif;font-size:13px;line-height:1.45;max-width:760px"
 _TABLE = "border-collapse:collapse;margin:4px 0"
 _TD = "padding:2px 8px;border-bottom:1px solid #ddd;vertical-align:middle"
 _TH = "padding:2px 8px;border-bottom:2px solid #999;text-align:left"
+
+
+# How a remark written for Python users names a setting, and how an explorer's reader finds it.
+_SETTING = re.compile(r"(?:pass |use )?\b(sex|population|age_years)=(['\"]?)([\w.-]+)\2")
+_SETTING_WORDS = {"sex": "the sex", "population": "the reference population",
+                  "age_years": "the age"}
+
+
+def plain_words(text: str) -> str:
+    """A remark as an explorer's reader needs it: settings named in words, not as arguments.
+
+    >>> plain_words("No sex was given; pass sex='male' to use 13.0 g/dL.")
+    'No sex was given; choose male as the sex to use 13.0 g/dL.'
+    >>> plain_words("Age 10 is under 18: population='child' uses children's intervals.")
+    "Age 10 is under 18: child as the reference population uses children's intervals."
+    """
+    def words(match: re.Match) -> str:
+        verb = "choose " if match.group(0).startswith(("pass ", "use ")) else ""
+        return f"{verb}{match.group(3).replace('_', ' ')} as {_SETTING_WORDS[match.group(1)]}"
+
+    return _SETTING.sub(words, text)
 
 
 def error_banner(message: str | None) -> str:
@@ -122,14 +145,15 @@ def cbc_details_html(view: CBCView) -> str:
     """The counts table, the CTCAE grades, remarks and the full explanation."""
     if view.classification is None:
         return ""
-    notes = "".join(f"<p><i>Note:</i> {esc(n)}</p>" for n in (*view.notes, *view.remarks))
+    notes = "".join(f"<p><i>Note:</i> {esc(plain_words(n))}</p>"
+                    for n in (*view.notes, *view.remarks))
     return (
         f'<div class="cbct-details" style="{_BOX}">'
         + counts_table(view)
         + ctcae_table(view)
         + notes
         + '<details><summary style="cursor:pointer">Full explanation with sources</summary>'
-        f'<pre style="white-space:pre-wrap;font-size:12px">{esc(view.explanation)}</pre>'
+        f'<pre style="white-space:pre-wrap;font-size:12px">{esc(plain_words(view.explanation))}</pre>'
         "</details></div>"
     )
 
@@ -437,7 +461,7 @@ def case_html(view: CaseView, *, loaded: str = "") -> dict[str, str]:
                   else "<p>None.</p>")
         + section("The history as entered",
                   "".join(f"<div>{esc(line)}</div>" for line in history) or "<div>None.</div>")
-        + "".join(f"<p><i>Note:</i> {esc(r)}</p>" for r in view.remarks)
+        + "".join(f"<p><i>Note:</i> {esc(plain_words(r))}</p>" for r in view.remarks)
         + "<p style=\"font-size:11px;color:#555\">A teaching model (naive Bayes over a "
         "knowledge base with sources), not medical advice.</p></div>"
     )
