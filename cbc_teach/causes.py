@@ -525,7 +525,7 @@ class LikelyCauses(list):
             head = f"<p><b>Likely causes</b> for: {html.escape(self.classification.summary())}</p>"
         remarks = "".join(f"<li>{html.escape(r)}</li>" for r in self.remarks)
         return (
-            "<div class='cbc-teach-causes'>" + head
+            "<div class='cbct-likely-causes'>" + head
             + "<table><thead><tr><th>#</th><th>Cause</th><th>Probability</th>"
             "<th>Reasons</th><th>Next tests</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>"

@@ -274,7 +274,7 @@ class Classification:
         findings = ", ".join(f for f in FINDINGS if f in self.findings) or "none"
         sev = self.anc_severity if self.anc_severity is not None else "unknown (no ANC)"
         return (
-            "<div class='cbc-teach-classification'>"
+            "<div class='cbct-classification'>"
             f"<p><b>Classification</b> for {html.escape(self._population_text())}</p>"
             "<table><thead><tr><th>Count</th><th>Value</th><th>Reference interval</th>"
             "<th>Status</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"

@@ -406,4 +406,4 @@ class History:
         items = "".join(f"<li>{html.escape(line)}</li>" for line in self.lines())
         remarks = "".join(f"<p><i>Note:</i> {html.escape(r)}</p>" for r in self.remarks)
         body = f"<ul>{items}</ul>" if items else "<p>No history recorded.</p>"
-        return f"<div class='cbc-teach-history'><b>History</b>{body}{remarks}</div>"
+        return f"<div class='cbct-history'><b>History</b>{body}{remarks}</div>"

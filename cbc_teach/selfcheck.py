@@ -44,7 +44,6 @@ __all__ = [
     "ChoiceQuestion",
     "Feedback",
     "NumberQuestion",
-    "QuestionWidget",
     "check_answer",
     "choice_question",
     "number_question",
@@ -87,7 +86,7 @@ def _feedback_html(feedback: Feedback | None) -> str:
         symbol, words, colour = "&#10007;", "Not quite", "#b3261e"
     text = re.sub(r"^(Correct|Not quite)\.\s*", "", feedback.message)
     return (
-        f'<div class="cbc-teach-feedback" role="status" style="border-left:4px solid {colour};'
+        f'<div class="cbct-feedback" role="status" style="border-left:4px solid {colour};'
         f'padding:4px 8px;margin:4px 0;font-family:sans-serif">'
         f'<b style="color:{colour}">{symbol} {words}.</b> {html.escape(text)}</div>'
     )
@@ -114,8 +113,10 @@ class _Question(abc.ABC):
         return Feedback(None, f"The answer: {self.answer_text()}. {self.explanation}".strip(),
                         revealed=True)
 
-    def widget(self) -> QuestionWidget:
-        """A new interactive widget for this question (needs ipywidgets)."""
+    def widget(self) -> Any:
+        """A new interactive widget for this question (a :class:`QuestionWidget`)."""
+        from .widgets.selfcheck import QuestionWidget
+
         return QuestionWidget(self)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
@@ -354,108 +355,13 @@ def check_answer(question: ChoiceQuestion | NumberQuestion, response: Any) -> Fe
     return question.check(response)
 
 
-class QuestionWidget:
-    """The interactive form of a question: an input, **Check**, **Show answer**, feedback.
+def __getattr__(name: str) -> Any:
+    # The widget lives in cbc_teach.widgets (ipywidgets is imported only when it is used).
+    if name == "QuestionWidget":
+        from .widgets.selfcheck import QuestionWidget
 
-    ``.box`` is the ipywidgets ``VBox`` shown in the notebook; ``.controls`` holds the input
-    (``"answer"``: radio buttons, tick boxes in a ``VBox`` or a text box) and the buttons
-    (``"check"``, ``"show"``); ``.feedback`` is the HTML widget with the verdict and ``.state``
-    the latest :class:`Feedback` (None before the first check). Callbacks never print.
-
-    >>> w = number_question("2 + 2?", 4, tolerance=0).widget()
-    >>> w.set_answer("5"); w.check().correct
-    False
-    >>> "Not quite" in w.feedback.value
-    True
-    >>> w.set_answer(4); w.controls["check"].click(); w.state.correct
-    True
-    """
-
-    def __init__(self, question: ChoiceQuestion | NumberQuestion) -> None:
-        import ipywidgets as widgets
-
-        self.question = question
-        self.state: Feedback | None = None
-        prompt = widgets.HTML(
-            '<div style="font-family:sans-serif"><b>' + html.escape(question.title) + "</b><br>"
-            + html.escape(question.prompt) + "</div>"
-        )
-        layout = widgets.Layout(width="auto")
-        if isinstance(question, NumberQuestion):
-            placeholder = "type a number" + (f" ({question.unit})" if question.unit else "")
-            answer: Any = widgets.Text(value="", placeholder=placeholder, description="Answer:",
-                                       layout=widgets.Layout(width="320px"))
-            self._boxes: list = []
-        elif question.multiple:
-            self._boxes = [widgets.Checkbox(value=False, description=o, indent=False,
-                                            layout=layout) for o in question.options]
-            answer = widgets.VBox(self._boxes)
-        else:
-            answer = widgets.RadioButtons(options=list(question.options), value=None,
-                                          layout=layout)
-            self._boxes = []
-        check = widgets.Button(description="Check", button_style="primary",
-                               tooltip="Check your answer", icon="check")
-        show = widgets.Button(description="Show answer", tooltip="Show the answer and why",
-                              icon="eye")
-        self.feedback = widgets.HTML(value="")
-        self.controls = {"answer": answer, "check": check, "show": show}
-        check.on_click(lambda _b: self.check())
-        show.on_click(lambda _b: self.show_answer())
-        self.box = widgets.VBox([prompt, answer, widgets.HBox([check, show]), self.feedback])
-        self.box.add_class("cbc-teach-selfcheck")
-
-    def response(self) -> Any:
-        """The answer as currently entered (None when nothing is entered)."""
-        q = self.question
-        if isinstance(q, NumberQuestion):
-            return self.controls["answer"].value
-        if q.multiple:
-            return tuple(o for o, b in zip(q.options, self._boxes) if b.value)
-        return self.controls["answer"].value
-
-    def set_answer(self, value: Any) -> None:
-        """Enter an answer (as a student would), without checking it."""
-        q = self.question
-        if isinstance(q, NumberQuestion):
-            self.controls["answer"].value = "" if value is None else str(value)
-        elif q.multiple:
-            chosen = q._selection(value)
-            if isinstance(chosen, str):
-                raise InvalidParameterError(chosen)
-            for option, box in zip(q.options, self._boxes):
-                box.value = option in chosen
-        else:
-            chosen = q._selection(value)
-            if isinstance(chosen, str) or len(chosen) > 1:
-                raise InvalidParameterError(
-                    f"Choose one of {list(q.options)}; got {value!r}.")
-            self.controls["answer"].value = chosen[0] if chosen else None
-
-    def _show(self, feedback: Feedback) -> Feedback:
-        self.state = feedback
-        self.feedback.value = _feedback_html(feedback)
-        return feedback
-
-    def check(self) -> Feedback:
-        """Check the entered answer and show the feedback (what **Check** does)."""
-        try:
-            feedback = self.question.check(self.response())
-        except Exception as exc:  # noqa: BLE001 - a button callback must never raise or print
-            feedback = Feedback(None, f"Could not check this answer ({type(exc).__name__}: {exc}).")
-        return self._show(feedback)
-
-    def show_answer(self) -> Feedback:
-        """Show the answer and its explanation (what **Show answer** does)."""
-        return self._show(self.question.reveal())
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        bundle = self.box._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)  # deterministic words, not the widget tree
-        return bundle
-
-    def __repr__(self) -> str:
-        return f"SelfCheck({self.question.title})"
+        return QuestionWidget
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _text(name: str, value: Any) -> str:

@@ -108,6 +108,14 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.kind} server exited early:\n{self.log()}")
+            if self.kind == "voila":
+                # Voila's "/" runs the notebook in a new kernel on every request: polling it
+                # on a busy machine starts kernel after kernel. A listening port is enough.
+                with contextlib.suppress(OSError), socket.create_connection(
+                        ("127.0.0.1", self.port), timeout=2):
+                    return
+                time.sleep(0.3)
+                continue
             try:
                 with urllib.request.urlopen(self.url + path, timeout=2) as response:
                     if response.status == 200:

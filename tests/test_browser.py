@@ -113,8 +113,8 @@ def _open_and_run(page, lab, notebook):
 
 
 def _slider(scope, label):
-    """The slider widget whose visible label starts with ``label``."""
-    return scope.locator(".widget-slider", has=scope.page.locator("label", has_text=re.compile("^" + re.escape(label))))
+    """The explorers' slider (a native range input) whose visible label starts with ``label``."""
+    return scope.locator(".cbct-slider", has=scope.page.locator("label", has_text=re.compile("^" + re.escape(label))))
 
 
 def _press(handle, key, times):
@@ -143,7 +143,7 @@ def _move_wbc_and_check(scope):
     status = scope.locator(".widget-html-content", has_text=STATUS_MARKER).first
     status.wait_for()
     before = _wait_for_text(status, lambda t: "NORMAL" in t, "the default count is not normal")
-    _press(slider.locator(".noUi-handle"), "End", 1)  # WBC to its maximum: above every limit
+    _press(slider.locator("input[type=range]"), "End", 1)  # WBC to its maximum: above every limit
     after = _wait_for_text(status, lambda t: "HIGH" in t, "moving the WBC slider changed nothing")
     assert after != before
 
@@ -158,12 +158,9 @@ def _tick_and_check_top_cause(scope):
     causes = scope.locator(".cbct-causes").first
     causes.wait_for()
     first = _wait_for_text(causes, lambda t: "Likely causes" in t, "no ranked causes shown")
-    conditions = scope.locator(
-        ".widget-select-multiple", has=scope.page.locator("label", has_text="Conditions")
-    ).first.locator("select")
-    labels = conditions.locator("option").all_inner_texts()
-    lupus = next(label for label in labels if "lupus" in label.lower())
-    conditions.select_option(label=lupus)
+    conditions = scope.locator("fieldset.cbct-checks", has=scope.page.locator(
+        "legend", has_text="Conditions")).first
+    conditions.locator("label.cbct-check", has_text="lupus").first.click()  # a plain click
     now = _wait_for_text(causes, lambda t: _top_cause(t) != _top_cause(first),
                          "ticking a history item did not change the top cause")
     return first, now

@@ -142,7 +142,9 @@ def test_two_to_four_self_checks(notebook):
     for cell in shown:
         assert "display(" in text(cell)
         outputs = list(plain_outputs(cell))
-        assert outputs and all(o.startswith("SelfCheck(Self-check") for o in outputs), outputs
+        # Plain words before the cells run (#15): "Self-check 1: <the question> (run ...)".
+        assert outputs and all(re.match(r"Self-check \d+: .+\(run this cell to answer\)$", o)
+                               for o in outputs), outputs
 
 
 def test_explanation_has_at_least_400_words(teaching_notebook):
@@ -248,3 +250,14 @@ def test_notebooks_match_their_sources():
         stored = load(path.stem)["cells"]
         assert [(c["cell_type"], c["source"]) for c in wanted] == \
                [(c["cell_type"], text(c)) for c in stored], path.stem
+
+
+def test_every_figure_has_a_text_alternative():
+    """Issue #15: each course figure is shown with words saying what it shows (alt text)."""
+    sources = sorted((ROOT / "tools" / "course").glob("0*.md"))
+    calls = [(path.name, call) for path in sources
+             for call in re.findall(r"^show\((.*?)\)$", path.read_text(), re.M | re.S)]
+    assert calls
+    for name, call in calls:
+        assert "alt=" in call, f"{name}: show({call[:40]}...) has no alt text"
+    assert not any("display(Image(" in path.read_text() for path in sources)

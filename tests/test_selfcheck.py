@@ -248,9 +248,32 @@ def test_widget_callbacks_print_nothing(single_choice, anc_question):
 def test_widget_mimebundle_has_deterministic_text(single_choice):
     """Displaying a question shows the widget; its text/plain is plain words, no widget tree."""
     bundle = single_choice._repr_mimebundle_()
-    assert bundle["text/plain"] == "SelfCheck(Self-check 2)"
+    assert bundle["text/plain"].startswith("Self-check 2: Steroids make the WBC")  # #15: no
+    assert "SelfCheck(" not in bundle["text/plain"]  # Python name before the cells run
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert repr(single_choice) == "ChoiceQuestion(Self-check 2: Steroids make the WBC...)"
+
+
+def test_enter_in_the_number_box_checks_the_answer(anc_question):
+    """Issue #15: pressing Enter in a number self-check submits it (the box sends its value on
+    Enter), without pressing Check; entering an answer from Python does not check it."""
+    w = anc_question.widget()
+    assert w.controls["answer"].continuous_update is False
+    w.set_answer("60")
+    assert w.state is None
+    w.controls["answer"].value = "1.344"  # what the browser sends when Enter is pressed
+    assert w.state is not None and w.state.correct is True
+
+
+def test_selfcheck_core_needs_no_ipywidgets():
+    """The questions are plain data: importing cbc_teach.selfcheck imports no ipywidgets."""
+    import subprocess
+    import sys
+
+    code = ("import sys, cbc_teach.selfcheck; "
+            "print('ipywidgets' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_widget_set_answer_rejects_unknown_option(single_choice):

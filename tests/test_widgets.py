@@ -13,6 +13,8 @@ import ipywidgets as widgets
 import pytest
 
 from cbc_teach.widgets import CaseExplorer, CBCExplorer, PopulationExplorer, TimeCourseExplorer
+from cbc_teach.widgets.consistency import DIFFERENTIAL
+from cbc_teach.widgets.controls import CheckGroup, NumberSlider
 
 EXPLORERS = {
     "cbc": CBCExplorer,
@@ -24,11 +26,10 @@ EXPLORERS = {
 #: Standard ipywidgets controls: each can be reached with Tab and operated from the keyboard.
 KEYBOARD_WIDGETS = (
     widgets.FloatSlider, widgets.IntSlider, widgets.BoundedFloatText, widgets.BoundedIntText,
-    widgets.Dropdown, widgets.Checkbox, widgets.ToggleButtons, widgets.SelectMultiple,
-    widgets.IntText,
+    widgets.Dropdown, widgets.Checkbox, widgets.ToggleButtons, widgets.RadioButtons,
+    widgets.IntText, NumberSlider, CheckGroup,
 )
-NUMERIC = (widgets.FloatSlider, widgets.IntSlider, widgets.BoundedFloatText,
-           widgets.BoundedIntText, widgets.IntText)
+NUMERIC = (NumberSlider, widgets.BoundedFloatText, widgets.BoundedIntText, widgets.IntText)
 UNIT = re.compile(r"\((x10\^9/L|% of WBC|g/dL|fL|years|°C|hours|days|× full dose|"
                   r"number[^)]*)\)")
 
@@ -42,11 +43,10 @@ def _trial_values(control):
     """A few values to drive a control through: its ends, a middle and every option."""
     if isinstance(control, widgets.Checkbox):
         return [not control.value, control.value]
-    if isinstance(control, widgets.SelectMultiple):
-        options = [v for _, v in control.options] if isinstance(control.options[0], tuple) \
-            else list(control.options)
+    if isinstance(control, CheckGroup):
+        options = control.terms
         return [tuple(options[:2]), tuple(options[-1:]), ()]
-    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons)):
+    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons, widgets.RadioButtons)):
         options = [o[1] if isinstance(o, tuple) else o for o in control.options]
         return [*options, control.value]
     if isinstance(control, NUMERIC):
@@ -72,7 +72,9 @@ def test_every_control_has_a_visible_label_unit_and_tooltip(explorer):
         assert isinstance(control, KEYBOARD_WIDGETS), f"{name}: {type(control).__name__}"
         assert control.description.strip(), f"{name} has no label"
         assert len(control.tooltip or "") > 15, f"{name} has no tooltip"
-        if isinstance(control, NUMERIC):
+        if isinstance(control, NumberSlider):
+            assert control.unit or "number" in control.description, f"{name}: no unit"
+        elif isinstance(control, NUMERIC):
             assert UNIT.search(control.description), f"{name}: no unit in {control.description!r}"
         style = getattr(control, "style", None)
         if style is not None and hasattr(style, "description_width"):
@@ -80,7 +82,8 @@ def test_every_control_has_a_visible_label_unit_and_tooltip(explorer):
 
 
 def test_driving_every_control_prints_nothing_and_never_raises(explorer, capfd):
-    """Setting each control to its ends and options writes nothing to stdout or stderr."""
+    """Setting each control to its ends and options writes nothing to stdout or stderr, and
+    every state is a valid result for exactly what the controls show (#15)."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for name, control in explorer.controls.items():
@@ -88,8 +91,8 @@ def test_driving_every_control_prints_nothing_and_never_raises(explorer, capfd):
                 control.value = value
                 state = explorer.state
                 assert state is not None
-                if state.error is None:
-                    assert state.values[name] == control.value, name
+                assert state.error is None, (name, value, state.error)
+                assert dict(state.values) == {**state.values, **explorer.control_values()}, name
         explorer.reset()
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")
@@ -127,7 +130,9 @@ def test_notebook_text_is_fixed_and_repr_is_deterministic(explorer):
     """The stored text/plain never changes (nbval-safe); repr() is the state, without ids."""
     name = type(explorer).__name__
     text = explorer._repr_mimebundle_()["text/plain"]
-    assert text == f"{name}: an interactive explorer (run the notebook with ipywidgets to use it)"
+    # Plain words a student reads before the cell runs (#15): the title, no Python name.
+    assert text.endswith(": an interactive explorer (run this cell to use it)")
+    assert name not in text and "ipywidgets" not in text
     for control in explorer.controls.values():
         control.value = _trial_values(control)[0]
     assert explorer._repr_mimebundle_()["text/plain"] == text
@@ -189,17 +194,33 @@ def test_low_count_shows_low_badges_findings_and_bars():
     assert ex.outputs["details"].value.count("<svg") == len(ex.state.bars)
 
 
-def test_an_impossible_differential_keeps_the_last_valid_result():
-    """Dragging the WBC below the differential shows a message; the last result stays."""
+def test_lowering_the_wbc_scales_the_differential_and_always_updates():
+    """Issue #15: lowering the WBC below the differential once froze the explorer on the last
+    result ("Not updated"); now every cell type scales with the WBC and the result updates."""
     ex = CBCExplorer()
-    before = ex.state.classification
     ex.controls["wbc"].value = 2.0
-    assert ex.state.classification is before
-    assert "'wbc'" in ex.state.error
-    assert "Not updated" in ex.displayed_text()
-    assert "WBC 6.5 x10^9/L: ✓ NORMAL" in ex.displayed_text()
-    ex.controls["wbc"].value = 6.5
-    assert ex.state.error is None and "Not updated" not in ex.displayed_text()
+    assert ex.state.error is None
+    assert ex.controls["neutrophils"].value == pytest.approx(3.8 * 2.0 / 6.5, abs=0.01)
+    parts = sum(ex.controls[n].value for n in DIFFERENTIAL)
+    assert parts <= 2.0 + 1e-9
+    assert "WBC 2 x10^9/L: ▼ LOW" in ex.displayed_text()
+    assert "Not updated" not in ex.displayed_text()
+
+
+def test_the_teaching_move_neutrophils_then_wbc_shows_severe_neutropenia():
+    """Issue #15: neutrophils to 0.4 then the WBC to 2.0 showed "normal"; now it shows what the
+    controls show: a low WBC and severe neutropenia, with no message."""
+    ex = CBCExplorer()
+    ex.controls["neutrophils"].value = 0.4
+    assert ex.controls["wbc"].value == pytest.approx(3.1)  # 6.5 - (3.8 - 0.4)
+    ex.controls["wbc"].value = 2.0
+    values = ex.control_values()
+    assert ex.state.error is None
+    assert ex.state.cbc.wbc == 2.0 and ex.state.cbc.neutrophils == values["neutrophils"]
+    assert ex.state.classification.wbc_status == "low"
+    assert ex.state.classification.anc_severity == "severe"
+    assert "moving the WBC scales every cell type" in ex.displayed_text() or \
+        "moving the WBC scales every cell type" in ex.children[2].children[0].children[1].value
 
 
 def test_percent_mode_converts_and_relabels_the_differential():
@@ -208,9 +229,9 @@ def test_percent_mode_converts_and_relabels_the_differential():
     anc = ex.state.classification.anc
     ex.controls["mode"].value = "percent"
     assert ex.controls["neutrophils"].value == pytest.approx(32.1)
-    assert ex.controls["neutrophils"].description == "Neutrophils, segmented (% of WBC)"
+    assert ex.controls["neutrophils"].unit == "% of WBC"
     assert ex.controls["neutrophils"].max == 100
-    assert ex.controls["wbc"].description == "WBC (x10^9/L)"
+    assert ex.controls["wbc"].unit == "x10^9/L"
     assert ex.state.classification.anc == pytest.approx(anc, abs=0.01)
     assert "0.899 x10^9/L (32.1 %) ▼ LOW" in ex.displayed_text()
     # Same percentages, smaller WBC: the absolute counts fall with it.
@@ -219,17 +240,19 @@ def test_percent_mode_converts_and_relabels_the_differential():
     assert ex.state.classification.anc_severity == "severe"
     ex.controls["mode"].value = "absolute"
     assert ex.controls["neutrophils"].value == pytest.approx(0.45, abs=0.01)
-    assert ex.controls["neutrophils"].description == "Neutrophils, segmented (x10^9/L)"
+    assert ex.controls["neutrophils"].unit == "x10^9/L"
     assert ex.state.error is None
 
 
-def test_percentages_that_do_not_add_up_are_explained():
-    """In percent mode, raising one percentage past 100 in total shows the sum."""
+def test_percentages_cannot_rise_past_100():
+    """In percent mode a percentage rises only as far as the others leave room for."""
     ex = CBCExplorer(mode="percent", neutrophils=58.5, lymphocytes=30.8, monocytes=6.9,
                      eosinophils=3.1, basophils=0.8)
     assert ex.state.error is None
     ex.controls["neutrophils"].value = 70.0
-    assert "add up to 111.6" in ex.state.error
+    assert ex.controls["neutrophils"].value == pytest.approx(58.4)  # 100 - 41.6
+    assert ex.state.error is None
+    assert "at most 100 %" in ex.children[2].children[0].children[1].value
 
 
 def test_population_and_age_change_the_intervals():
@@ -241,8 +264,9 @@ def test_population_and_age_change_the_intervals():
     assert ex.state.classification.anc_severity == "none"
     assert ex.state.classification.ctcae["neutrophil_count_decreased"] == 2
     assert "Duffy-null" in ex.displayed_text()
-    ex.controls["population"].value = "child"
-    assert "age_years" in ex.state.error
+    ex.controls["population"].value = "child"  # issue #15: this gave an error in Python words
+    assert ex.state.error is None
+    assert ex.controls["age_years"].value == 10.0  # a school-age child by default
     ex.controls["age_years"].value = 1.5
     assert ex.state.error is None
     assert "children, age 1.5 years" in ex.displayed_text()
@@ -286,7 +310,7 @@ def test_reset_from_percent_mode_restores_absolute_sliders():
     ex.controls["neutrophils"].value = 40.0
     ex.reset()
     assert ex.controls["mode"].value == "absolute"
-    assert ex.controls["neutrophils"].description == "Neutrophils, segmented (x10^9/L)"
+    assert ex.controls["neutrophils"].unit == "x10^9/L"
     assert ex.controls["neutrophils"].value == 3.8
     assert ex.state.error is None
 
@@ -419,7 +443,7 @@ def test_case_explorer_starts_healthy_with_no_action_needed():
     ex = CaseExplorer()
     assert ex.state.triage.level == "none"
     assert ex.state.history.conditions == () and ex.state.error is None
-    assert "Triage: ✓ NO ACTION NEEDED" in ex.displayed_text()
+    assert "Triage: ✓ NONE: NO ACTION NEEDED" in ex.displayed_text()
     assert ex.state.causes[0].probability == max(c.probability for c in ex.state.causes)
 
 
@@ -479,8 +503,9 @@ def test_warning_signs_come_first_and_are_marked():
 
     options = CaseExplorer().controls["symptoms"].options
     first = options[:len(warning_signs())]
-    assert {value for _label, value in first} == set(warning_signs())
-    assert all(label.startswith("⚠ ") for label, _value in first)
+    assert {o["term"] for o in first} == set(warning_signs())
+    assert all(o["warn"] and o["group"] == "Warning signs" for o in first)
+    assert not any(o["warn"] for o in options[len(warning_signs()):])
 
 
 def test_case_explorer_keeps_synonyms_and_unknown_medications():
@@ -491,13 +516,16 @@ def test_case_explorer_keeps_synonyms_and_unknown_medications():
     assert "knows nothing about the medication 'zyprexa'" in ex.displayed_text()
 
 
-def test_an_impossible_count_keeps_the_last_causes():
-    """A WBC smaller than its differential shows a message and keeps the last ranking."""
+def test_lowering_the_wbc_in_the_case_explorer_updates_the_causes():
+    """Issue #15: a WBC below its differential froze the ranking; now the differential
+    scales with it and the causes are ranked for the count the controls show."""
     ex = CaseExplorer()
     causes = ex.state.causes
     ex.controls["wbc"].value = 1.0
-    assert ex.state.causes is causes and "'wbc'" in ex.state.error
-    assert "Not updated" in ex.displayed_text()
+    assert ex.state.error is None and ex.state.causes is not causes
+    assert ex.state.cbc.wbc == 1.0
+    assert ex.state.cbc.neutrophils == ex.controls["neutrophils"].value < 1.0
+    assert "Not updated" not in ex.displayed_text()
 
 
 def test_case_loading_controls_are_labelled():
@@ -533,7 +561,7 @@ def test_load_button_hides_then_reveals_the_true_cause():
     name = known_causes()["drug_induced"]
     text = ex.displayed_text()
     assert "Simulated case number 3. Its true cause is hidden" in text
-    assert name not in text.split("Likely causes")[0]
+    assert "True cause" not in text
     ex.case_controls["reveal"].value = True
     rank = ex.state.causes.rank("drug_induced")
     assert f"True cause: {name}. Ranked {rank} here" in ex.displayed_text()
@@ -552,14 +580,17 @@ def test_temperature_counts_only_when_measured():
     assert ex.state.history.temperature_c is None
 
 
-def test_invalid_starting_values_show_a_message_until_fixed():
-    """An explorer opened with an impossible count explains it, then recovers when fixed."""
+def test_starting_values_that_disagree_are_made_consistent():
+    """An explorer opened with a WBC alone scales the differential to it; opened with a
+    differential larger than its WBC, the WBC becomes the differential's sum (#15)."""
     ex = CBCExplorer(wbc=2.0)
-    assert ex.state.classification is None and "'wbc'" in ex.state.error
-    assert "Not updated" in ex.displayed_text()
-    assert repr(ex) == "CBCExplorer(no valid count yet)"
-    ex.controls["wbc"].value = 7.0
-    assert ex.state.error is None and ex.state.classification.wbc_status == "normal"
+    assert ex.state.error is None and ex.state.cbc.wbc == 2.0
+    assert ex.controls["neutrophils"].value == pytest.approx(1.16)
+    ex = CBCExplorer(wbc=2.0, neutrophils=3.0)
+    assert ex.state.error is None and ex.controls["wbc"].value == pytest.approx(5.7)
+    ex.controls["wbc"].value = 8.0
+    ex.reset()
+    assert ex.controls["wbc"].value == pytest.approx(5.7)
 
 
 def test_slider_ranges_widen_for_values_outside_them():
@@ -569,4 +600,27 @@ def test_slider_ranges_widen_for_values_outside_them():
     assert ex.controls["wbc"].value == 80.0 and ex.state.cbc.wbc == 80.0
     assert "leukocytosis" in ex.state.classification.findings
     ex.reset()
-    assert ex.controls["wbc"].max == 50.0
+    assert ex.controls["wbc"].max == 200.0
+
+
+def test_case_verdict_can_wait_behind_a_button():
+    """Issue #15: a case's verdict can be hidden until the student presses the button; the
+    explorer keeps computing (so the verdict is current when shown)."""
+    ex = CaseExplorer()
+    assert not ex.verdict_hidden
+    ex.hide_verdict()
+    assert ex.verdict_hidden
+    assert all(o.layout.display == "none" for o in ex.outputs.values())
+    ex.controls["neutrophils"].value = 0.3
+    assert ex.state.classification.anc_severity == "severe"
+    ex.verdict_button.click()
+    assert not ex.verdict_hidden and ex.outputs["strip"].layout.display is None
+
+
+@pytest.mark.parametrize("factory", [CBCExplorer, CaseExplorer])
+def test_no_python_words_in_what_a_student_reads(factory):
+    """Issue #15: the notes said "pass sex='male'"; an explorer names settings in words."""
+    ex = factory(hemoglobin=12.5, age_years=10.0)
+    text = ex.displayed_text()
+    assert "choose male as the sex" in text
+    assert not re.search(r"\w+=['\"]|\b(age_years|population)=", text), text

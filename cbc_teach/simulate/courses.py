@@ -312,7 +312,7 @@ class TimeCourse:
         items = "".join(f"<li>{html.escape(line)}</li>" for line in self._lines()[1:])
         notes = "".join(f"<li><i>{html.escape(n)}</i></li>" for n in self.notes)
         return (
-            f"<div class='cbc-teach-timecourse'><b>{html.escape(self._lines()[0])}</b>"
+            f"<div class='cbct-course'><b>{html.escape(self._lines()[0])}</b>"
             f"<ul>{items}{notes}</ul></div>"
         )
 
@@ -627,7 +627,7 @@ class ChemoCohort:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        return f"<div class='cbc-teach-cohort'>{html.escape(self.summary())}</div>"
+        return f"<div class='cbct-cohort'>{html.escape(self.summary())}</div>"
 
 
 def chemo_cohort(

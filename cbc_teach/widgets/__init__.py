@@ -17,7 +17,9 @@ control's value and read ``.state``; both update at once:
 - :class:`FilmExplorer`: a virtual blood film; count a 100-cell differential with the keyboard.
 
 The logic behind each display is a pure function in :mod:`cbc_teach.widgets.viewmodels`
-(no ipywidgets needed); the explorers import ipywidgets only when first used.
+(no ipywidgets needed); the explorers import ipywidgets only when first used. Their sliders
+and tick boxes are the accessible controls of :mod:`cbc_teach.widgets.controls` (anywidget);
+:mod:`cbc_teach.widgets.consistency` keeps every state of the controls a valid input.
 """
 
 from __future__ import annotations

@@ -6,6 +6,13 @@ explorer's pure view-model function on the current control values and writes the
 HTML into the display widgets. Nothing is printed, and everything happens synchronously, so
 setting ``explorer.controls["wbc"].value = 2.8`` from Python updates ``explorer.state`` and
 the display before the next line runs.
+
+The base owns the update cycle (#15): a single move first moves the controls that must follow
+it (:func:`.consistency.follow_up`: the differential with the WBC, an age with the children's
+intervals), several values set together are made consistent once
+(:func:`.consistency.make_consistent`), so every state the controls show is a valid input and
+the result always matches it. The key result sits in a strip above the two columns; the
+controls scroll in their own column.
 """
 
 from __future__ import annotations
@@ -13,12 +20,13 @@ from __future__ import annotations
 import contextlib
 import html
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import ipywidgets as widgets
 
 from ..errors import InvalidParameterError, unknown_name_message
+from .consistency import follow_up, make_consistent
 
 __all__ = [
     "STYLE",
@@ -26,13 +34,13 @@ __all__ = [
     "button",
     "checkbox",
     "dropdown",
-    "float_slider",
+    "check_group",
     "fit_range",
     "float_text",
     "heading",
     "html_to_text",
-    "int_slider",
-    "multi_select",
+    "note",
+    "number_slider",
     "on_click",
 ]
 
@@ -44,24 +52,20 @@ def _layout(width: str = "96%") -> widgets.Layout:
     return widgets.Layout(width=width, max_width="420px")
 
 
-def float_slider(description: str, tooltip: str, *, value: float, min: float, max: float,
-                 step: float, readout_format: str = ".2f",
-                 continuous_update: bool = True) -> widgets.FloatSlider:
-    """A labelled float slider (arrow keys move it; its number can be typed over)."""
-    return widgets.FloatSlider(
-        value=value, min=min, max=max, step=step, description=description, tooltip=tooltip,
-        readout_format=readout_format, continuous_update=continuous_update, style=STYLE,
-        layout=_layout(),
-    )
+def number_slider(description: str, tooltip: str, *, value: float, min: float, max: float,
+                  step: float, page: float | None = None, unit: str = "", scale: str = "linear",
+                  grow: bool = False, decimals: int | None = None, hint: str = "",
+                  whole: bool = False):
+    """A labelled slider with a number box (arrows: ``step``; PageUp/PageDown: ``page``).
 
+    A native ``<input type="range">`` named by its ``<label>`` (see :mod:`.controls`);
+    ``whole`` for whole numbers (an ``int`` value).
+    """
+    from .controls import NumberSlider, WholeNumberSlider
 
-def int_slider(description: str, tooltip: str, *, value: int, min: int, max: int,
-               step: int = 1, continuous_update: bool = False) -> widgets.IntSlider:
-    """A labelled integer slider."""
-    return widgets.IntSlider(
-        value=value, min=min, max=max, step=step, description=description, tooltip=tooltip,
-        continuous_update=continuous_update, style=STYLE, layout=_layout(),
-    )
+    return (WholeNumberSlider if whole else NumberSlider)(value=value, min=min, max=max, step=step, page=page, unit=unit,
+                        scale=scale, grow=grow, decimals=decimals, description=description,
+                        tooltip=tooltip, hint=hint)
 
 
 def float_text(description: str, tooltip: str, *, value: float, min: float, max: float,
@@ -86,15 +90,13 @@ def checkbox(description: str, tooltip: str, value: bool) -> widgets.Checkbox:
                             indent=False, style=STYLE, layout=_layout())
 
 
-def multi_select(description: str, tooltip: str, options: list[tuple[str, str]],
-                 rows: int = 6) -> widgets.SelectMultiple:
-    """A labelled multiple-choice list whose value is a tuple of canonical terms.
+def check_group(description: str, tooltip: str, options: list, *, value=(),
+                filter_label: str = ""):
+    """Tick boxes in groups (plain clicks); the value is a tuple of canonical terms."""
+    from .controls import CheckGroup
 
-    Keyboard: arrows move, Ctrl/Cmd+click or Shift+arrows select several.
-    """
-    return widgets.SelectMultiple(options=options, value=(), rows=rows,
-                                  description=description, tooltip=tooltip, style=STYLE,
-                                  layout=_layout())
+    return CheckGroup(options=options, value=value, description=description, tooltip=tooltip,
+                      filter_label=filter_label)
 
 
 def button(description: str, tooltip: str, icon: str = "") -> widgets.Button:
@@ -108,6 +110,12 @@ def heading(text: str) -> widgets.HTML:
     return widgets.HTML(f'<b style="font-size:13px">{html.escape(text)}</b>')
 
 
+def note(text: str) -> widgets.HTML:
+    """A short explanation between controls (plain words)."""
+    return widgets.HTML(f'<div class="cbct-note" style="font-size:12px;max-width:400px;'
+                        f'line-height:1.35;margin:2px 0 6px">{html.escape(text)}</div>')
+
+
 def fit_range(control: widgets.Widget, value: Any) -> None:
     """Widen a slider's or number box's range so that ``value`` is not silently clipped.
 
@@ -115,7 +123,7 @@ def fit_range(control: widgets.Widget, value: Any) -> None:
     """
     if not hasattr(control, "max") or isinstance(value, bool):
         return
-    if isinstance(value, (int, float)) and not isinstance(control, widgets.SelectMultiple):
+    if isinstance(value, (int, float)):
         if value > control.max:
             control.max = value
         if value < control.min:
@@ -150,36 +158,58 @@ class Explorer(widgets.VBox):
     has an ``error`` attribute and a ``with_error(message)`` method), ``_render(view) -> dict``
     (HTML per display area) and ``_empty_view(values, error)`` (the view shown when the very
     first values are already invalid), and may override ``_react(change)`` to adjust other
-    controls when one changes (it runs even while updates are held). The base class itself is
-    never displayed; ipywidgets' metaclass rules out ``abc.ABC`` here.
+    controls when one changes (it runs even while updates are held). ``strip`` names the output
+    shown above both columns. The base class itself is never displayed; ipywidgets' metaclass
+    rules out ``abc.ABC`` here.
     """
 
     def __init__(self, *, title: str, intro: str, controls: Mapping[str, widgets.ValueWidget],
                  control_panel: widgets.Widget, outputs: Mapping[str, widgets.HTML],
-                 output_panel: widgets.Widget | None = None, **kwargs: Any) -> None:
+                 output_panel: widgets.Widget | None = None, strip: str | None = None,
+                 **kwargs: Any) -> None:
         self.controls: dict[str, widgets.ValueWidget] = dict(controls)
         self.outputs: dict[str, widgets.HTML] = dict(outputs)
         self.state: Any = None
         self._last_valid: Any = None
         self._holding = 0
+        self._title = title
+        self._given: set[str] = set()  # controls set together since the last update
         self._start = {name: w.value for name, w in self.controls.items()}
         self._start_ranges = {name: (w.min, w.max) for name, w in self.controls.items()
-                              if hasattr(w, "max") and not isinstance(w, widgets.SelectMultiple)}
+                              if hasattr(w, "max")}
         header = widgets.HTML(
             f'<div style="font-family:sans-serif"><b style="font-size:15px">{html.escape(title)}'
             f'</b><div style="font-size:12px">{html.escape(intro)}</div></div>'
         )
-        display = output_panel or widgets.VBox(list(self.outputs.values()))
-        display.layout = widgets.Layout(flex="1 1 520px", min_width="320px")
-        control_panel.layout = widgets.Layout(flex="0 1 420px", min_width="300px",
-                                              padding="0 12px 0 0")
+        # The key result sits in a strip above both columns, so that it stays in view next to
+        # the controls (it sticks to the top of the notebook while the controls scroll).
+        strip_widget = self.outputs[strip] if strip is not None else None
+        rest = [w for name, w in self.outputs.items() if name != strip]
+        display = output_panel or widgets.VBox(rest)
+        display.layout = widgets.Layout(flex="1 1 380px", min_width="300px")
+        # The controls scroll within their own column (at most about a screen high), so the
+        # result strip above them stays in view while a student works down the controls.
+        control_panel.layout = widgets.Layout(flex="0 1 400px", min_width="290px",
+                                              padding="0 12px 0 0", max_height="62vh",
+                                              overflow="auto")
+        control_panel.add_class("cbct-controls")
         body = widgets.Box([control_panel, display],
                            layout=widgets.Layout(display="flex", flex_flow="row wrap",
                                                  align_items="flex-start", width="100%"))
-        super().__init__([header, body], **kwargs)
-        self.add_class("cbc-teach-explorer")
+        children = [header, body]
+        if strip_widget is not None:
+            strip_widget.add_class("cbct-strip")
+            children = [header, strip_widget, body]
+        super().__init__(children, **kwargs)
+        self.add_class("cbct-explorer")
         for control in self.controls.values():
             control.observe(self._on_value_change, names="value")
+
+    def _start_with(self, given: Iterable[str]) -> None:
+        """The first update: make the starting values consistent; they are what reset restores."""
+        self._given = set(given)
+        self.refresh()
+        self._start = self.control_values()
 
     # --- values ---------------------------------------------------------------------------
     def control_values(self) -> dict[str, Any]:
@@ -211,6 +241,7 @@ class Explorer(widgets.VBox):
         if unknown:
             raise InvalidParameterError(unknown_name_message("control", unknown[0],
                                                              self.controls))
+        self._given.update(values)
         with self.hold_updates():
             for name in self._set_order(values):
                 control = self.controls[name]
@@ -233,7 +264,30 @@ class Explorer(widgets.VBox):
     def _on_value_change(self, change: dict) -> None:
         self._react(change)
         if not self._holding:
+            self._follow(change)
             self.refresh()
+
+    def _follow(self, change: dict) -> None:
+        """Move the controls that must follow this one, so the input stays valid."""
+        name = next((n for n, w in self.controls.items() if w is change["owner"]), None)
+        if name is None:
+            return
+        updates = follow_up(self.control_values(), name, change["old"])
+        if updates:
+            with self.hold_updates(refresh=False):
+                for other, value in updates.items():
+                    fit_range(self.controls[other], value)
+                    self.controls[other].value = value
+
+    def _make_consistent(self) -> None:
+        """After several controls were set at once: move what must move to keep them valid."""
+        updates = make_consistent(self.control_values(), self._given)
+        self._given = set()
+        if updates:
+            with self.hold_updates(refresh=False):
+                for name, value in updates.items():
+                    fit_range(self.controls[name], value)
+                    self.controls[name].value = value
 
     def _react(self, change: dict) -> None:
         """Adjust other controls when one changes (subclasses); runs even when held."""
@@ -244,12 +298,13 @@ class Explorer(widgets.VBox):
         Never raises: a problem becomes a friendly message in the display and in
         ``.state.error``, and the last valid result stays shown.
         """
+        self._make_consistent()
         values = self.control_values()
         try:
             view = self._compute(values)
         except Exception as exc:  # noqa: BLE001 - a widget callback must never raise
             view = None
-            error = f"Something went wrong ({type(exc).__name__}): {exc}"
+            error = f"Something went wrong; please tell the course team ({exc})."
         else:
             error = view.error
         if error is None:
@@ -282,8 +337,7 @@ class Explorer(widgets.VBox):
         # widget instead; static viewers (GitHub, nbconvert) show this line.
         bundle = super()._repr_mimebundle_(**kwargs)
         if bundle is not None:
-            bundle["text/plain"] = (f"{type(self).__name__}: an interactive explorer "
-                                    "(run the notebook with ipywidgets to use it)")
+            bundle["text/plain"] = f"{self._title}: an interactive explorer (run this cell to use it)"
         return bundle
 
 

@@ -6,11 +6,12 @@ HTML looks the same in JupyterLab, Notebook 7 and Voila; the text is determinist
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
 
 import numpy as np
 
-from ._svg import COLOURS, Series, chart, esc, histogram, range_bar
+from ..render import COLOURS, TRIAGE_TITLES, badge, banner, cause_html, esc, triage_html
+from ._svg import Series, chart, histogram, range_bar
 from .viewmodels import (
     CAUSES_SHOWN,
     POPULATION_ANALYTES,
@@ -32,29 +33,25 @@ _TD = "padding:2px 8px;border-bottom:1px solid #ddd;vertical-align:middle"
 _TH = "padding:2px 8px;border-bottom:2px solid #999;text-align:left"
 
 
-def badge(status: str, text: str) -> str:
-    """A status badge: the text (with its symbol) on the status colour, with a border."""
-    fg, bg = COLOURS.get(status, COLOURS["unknown"])
-    border = bg if fg == "#ffffff" else fg
-    return (
-        f'<span class="cbct-badge cbct-{esc(status.replace(" ", "-"))}" style="display:inline-block;'
-        f"padding:2px 8px;margin:2px 0;border-radius:4px;border:2px solid {border};"
-        f'background:{bg};color:{fg};font-weight:bold">{esc(text)}</span>'
-    )
+# How a remark written for Python users names a setting, and how an explorer's reader finds it.
+_SETTING = re.compile(r"(?:pass |use )?\b(sex|population|age_years)=(['\"]?)([\w.-]+)\2")
+_SETTING_WORDS = {"sex": "the sex", "population": "the reference population",
+                  "age_years": "the age"}
 
 
-def banner(status: str, title: str, lines: Iterable[str] = (), *, alert: bool = False) -> str:
-    """A full-width box with a bold title and a list of lines (``alert`` for screen readers)."""
-    fg, bg = COLOURS.get(status, COLOURS["info"])
-    border = bg if fg == "#ffffff" else fg
-    role = ' role="alert"' if alert else ""
-    items = "".join(f"<li>{esc(line)}</li>" for line in lines)
-    listed = f'<ul style="margin:4px 0 0 0;padding-left:20px">{items}</ul>' if items else ""
-    return (
-        f'<div class="cbct-banner cbct-{esc(status)}"{role} style="padding:6px 10px;margin:4px 0;'
-        f"border:3px solid {border};border-radius:6px;background:{bg};color:{fg}\">"
-        f"<b>{esc(title)}</b>{listed}</div>"
-    )
+def plain_words(text: str) -> str:
+    """A remark as an explorer's reader needs it: settings named in words, not as arguments.
+
+    >>> plain_words("No sex was given; pass sex='male' to use 13.0 g/dL.")
+    'No sex was given; choose male as the sex to use 13.0 g/dL.'
+    >>> plain_words("Age 10 is under 18: population='child' uses children's intervals.")
+    "Age 10 is under 18: child as the reference population uses children's intervals."
+    """
+    def words(match: re.Match) -> str:
+        verb = "choose " if match.group(0).startswith(("pass ", "use ")) else ""
+        return f"{verb}{match.group(3).replace('_', ' ')} as {_SETTING_WORDS[match.group(1)]}"
+
+    return _SETTING.sub(words, text)
 
 
 def error_banner(message: str | None) -> str:
@@ -148,14 +145,15 @@ def cbc_details_html(view: CBCView) -> str:
     """The counts table, the CTCAE grades, remarks and the full explanation."""
     if view.classification is None:
         return ""
-    notes = "".join(f"<p><i>Note:</i> {esc(n)}</p>" for n in (*view.notes, *view.remarks))
+    notes = "".join(f"<p><i>Note:</i> {esc(plain_words(n))}</p>"
+                    for n in (*view.notes, *view.remarks))
     return (
         f'<div class="cbct-details" style="{_BOX}">'
         + counts_table(view)
         + ctcae_table(view)
         + notes
         + '<details><summary style="cursor:pointer">Full explanation with sources</summary>'
-        f'<pre style="white-space:pre-wrap;font-size:12px">{esc(view.explanation)}</pre>'
+        f'<pre style="white-space:pre-wrap;font-size:12px">{esc(plain_words(view.explanation))}</pre>'
         "</details></div>"
     )
 
@@ -185,7 +183,8 @@ def population_html(view: PopulationView) -> dict[str, str]:
     (True, 3)
     """
     if not view.rows:
-        return {"summary": f'<div style="{_BOX}">{error_banner(view.error)}</div>', "plot": ""}
+        return {"strip": "", "summary": f'<div style="{_BOX}">{error_banner(view.error)}</div>',
+                "plot": ""}
     label = POPULATION_ANALYTES[view.analyte][0]
     what = "neutropenic" if view.analyte == "neutrophils" else "low"
     rows = []
@@ -206,9 +205,10 @@ def population_html(view: PopulationView) -> dict[str, str]:
         f'<th style="{_TH}">Its own lower limit (x10^9/L)</th></tr></thead>'
         "<tbody>" + "".join(rows) + "</tbody></table>"
     )
+    strip = f'<div class="cbct-strip-box" style="{_BOX}">{banner("info", view.headline)}</div>'
     summary = (
         f'<div class="cbct-population" style="{_BOX}">' + error_banner(view.error)
-        + banner("info", view.headline) + table + "</div>"
+        + table + "</div>"
     )
     panels = []
     notes = []
@@ -238,7 +238,7 @@ def population_html(view: PopulationView) -> dict[str, str]:
         + "".join(f"<p><i>Note:</i> {esc(n)}</p>" for n in notes)
         + "</div>"
     )
-    return {"summary": summary, "plot": plot}
+    return {"strip": strip, "summary": summary, "plot": plot}
 
 
 #: Fills of the severity bands on the time-course chart (light, so the lines stay readable).
@@ -368,16 +368,18 @@ def timecourse_html(view: TimeCourseView) -> dict[str, str]:
     (True, True)
     """
     if view.course is None:
-        return {"summary": f'<div style="{_BOX}">{error_banner(view.error)}</div>', "plot": ""}
+        return {"strip": "", "summary": f'<div style="{_BOX}">{error_banner(view.error)}</div>',
+                "plot": ""}
     course = view.course
     notes = list(course.notes)
     if view.values.get("log_scale", True) and course.nadir_anc < _LOG_FLOOR:
         notes.append(f"The nadir ({course.nadir_anc:.3f}) is below {_LOG_FLOOR:g}, the bottom "
                      "of the log scale; it is drawn at the bottom edge.")
+    strip = (f'<div class="cbct-strip-box" style="{_BOX}">'
+             + banner("info", view.headline, [view.effect] if view.effect else []) + "</div>")
     summary = (
         f'<div class="cbct-timecourse" style="{_BOX}">' + error_banner(view.error)
         + f"<div><b>{esc(course.label)}</b>, {esc(course.patient)}.</div>"
-        + banner("info", view.headline, [view.effect] if view.effect else [])
         + _course_table(view) + "</div>"
     )
     plot = (
@@ -386,60 +388,24 @@ def timecourse_html(view: TimeCourseView) -> dict[str, str]:
         + f'<details><summary style="cursor:pointer">Model and sources</summary>'
         f'<p style="font-size:12px">{esc(course.source)}</p></details></div>'
     )
-    return {"summary": summary, "plot": plot}
+    return {"strip": strip, "summary": summary, "plot": plot}
 
 
 #: Triage level -> (colour key, title with its symbol).
-_TRIAGE = {
-    "emergency": ("emergency", "⚠ EMERGENCY"),
-    "urgent": ("urgent", "! URGENT"),
-    "routine": ("routine", "● ROUTINE"),
-    "none": ("none", "✓ NO ACTION NEEDED"),
-}
-
-
-def triage_banner(result) -> str:
-    """The triage level as a banner; febrile neutropenia is big, bold and announced."""
-    key, title = _TRIAGE.get(result.level, ("info", result.level.upper()))
-    lines = list(result.reasons)
-    advice = getattr(result, "patient_advice", "")
-    if advice:
-        lines.append(f"For the patient: {advice}")
-    if result.febrile_neutropenia:
-        fg, bg = COLOURS["emergency"]
-        items = "".join(f"<li>{esc(line)}</li>" for line in lines)
-        return (
-            f'<div class="cbct-banner cbct-febrile-neutropenia" role="alert" '
-            f'style="padding:8px 12px;margin:4px 0;border:5px double {fg};border-radius:6px;'
-            f'background:{bg};color:{fg}"><div style="font-size:17px;font-weight:bold">'
-            "⚠ EMERGENCY: FEBRILE NEUTROPENIA</div>"
-            f'<ul style="margin:4px 0 0 0;padding-left:20px">{items}</ul></div>'
-        )
-    return banner(key, f"Triage: {title}", lines, alert=result.level == "emergency")
-
-
-def _cause_block(row, *, open_: bool) -> str:
-    width = max(0.0, min(100.0, 100 * row.probability))
-    reasons = "".join(f"<li>✓ for: {esc(w)}</li>" for w in row.why)
-    reasons += "".join(f"<li>✗ against: {esc(a)}</li>" for a in row.against)
-    if not reasons:
-        reasons = "<li>No finding for or against: its share comes from the prior alone.</li>"
-    tests = "; ".join(row.next_tests) or "none listed"
-    note = f"<div><i>{esc(row.note)}</i></div>" if row.note else ""
-    opened = " open" if open_ else ""
+def case_strip_html(view: CaseView) -> str:
+    """The CaseExplorer's result strip: triage, the three likeliest causes and the ANC."""
+    if view.classification is None:
+        return f'<div style="{_BOX}">{error_banner(view.error)}</div>'
+    key, title = TRIAGE_TITLES.get(view.triage.level, ("info", view.triage.level.upper()))
+    if view.triage.febrile_neutropenia:
+        key, title = "emergency", "⚠ EMERGENCY: FEBRILE NEUTROPENIA"
+    top = "; ".join(f"{rank}. {esc(c.name)} <b>{100 * c.probability:.0f} %</b>"
+                    for rank, c in enumerate(view.causes[:3], 1))
     return (
-        '<div class="cbct-cause" style="margin:6px 0;padding:2px 8px;'
-        'border-left:4px solid #2f5d9e">'
-        f"<div><b>{row.rank}. {esc(row.name)}</b> "
-        f'<span style="color:#555">({esc(row.category)})</span></div>'
-        '<div style="display:flex;align-items:center;gap:8px">'
-        '<div aria-hidden="true" style="background:#e8eef7;width:240px;height:12px;'
-        f'border:1px solid #9fb3d1"><div style="background:#2f5d9e;width:{width:.1f}%;'
-        f'height:100%"></div></div><b>{100 * row.probability:.1f} %</b></div>'
-        f'<details{opened}><summary style="cursor:pointer">Reasons '
-        f"({len(row.why)} for, {len(row.against)} against) and next tests</summary>"
-        f'<ul style="margin:2px 0;padding-left:20px">{reasons}</ul>'
-        f"<div><b>Next tests:</b> {esc(tests)}</div>{note}</details></div>"
+        f'<div class="cbct-strip-box" style="{_BOX};padding:4px 0;border-bottom:1px solid #999">'
+        f"{error_banner(view.error)}"
+        f"<div>{badge(key, 'Triage: ' + title)} {badge(view.anc_badge.status, view.anc_badge.text)}"
+        f"</div><div><b>Most likely:</b> {top}</div></div>"
     )
 
 
@@ -456,24 +422,26 @@ def case_html(view: CaseView, *, loaded: str = "") -> dict[str, str]:
     loaded_html = banner("info", loaded) if loaded else ""
     if view.classification is None:
         box = f'<div style="{_BOX}">{loaded_html}{error_banner(view.error)}</div>'
-        return {"triage": box, "causes": "", "details": ""}
-    status = [f'<div class="cbct-case" style="{_BOX}">', loaded_html, error_banner(view.error),
-              triage_banner(view.triage)]
+        return {"strip": case_strip_html(view), "triage": box, "causes": "", "details": ""}
+    status = [f'<div class="cbct-case" style="{_BOX}">', loaded_html,
+              triage_html(view.triage)]
     for b in (view.wbc_badge, view.anc_badge):
         extra = f" <span>{esc(b.detail)}</span>" if b.detail else ""
         status.append(f"<div>{badge(b.status, b.text)}{extra}</div>")
     findings = ", ".join(f.replace("_", " ") for f in sorted(view.classification.findings))
     status.append(f"<div><b>Findings:</b> {esc(findings or 'none')}</div></div>")
 
-    shown = [r for r in view.rows[:CAUSES_SHOWN] if r.rank <= 3 or r.probability >= 0.005]
-    rest = view.rows[len(shown):]
-    blocks = "".join(_cause_block(r, open_=r.rank <= 3) for r in shown)
+    ranked = list(enumerate(view.causes, 1))
+    shown = [(rank, c) for rank, c in ranked[:CAUSES_SHOWN]
+             if rank <= 3 or c.probability >= 0.005]
+    rest = ranked[len(shown):]
+    blocks = "".join(cause_html(rank, c, open_=rank <= 3) for rank, c in shown)
     others = ""
     if rest:
         cells = "".join(
-            f'<tr><td style="{_TD}">{r.rank}</td><td style="{_TD}">{esc(r.name)}</td>'
-            f'<td style="{_TD};text-align:right">{100 * r.probability:.2f} %</td></tr>'
-            for r in rest
+            f'<tr><td style="{_TD}">{rank}</td><td style="{_TD}">{esc(c.name)}</td>'
+            f'<td style="{_TD};text-align:right">{100 * c.probability:.2f} %</td></tr>'
+            for rank, c in rest
         )
         others = (f'<details><summary style="cursor:pointer">The other {len(rest)} causes'
                   f'</summary><table style="{_TABLE}">{cells}</table></details>')
@@ -493,8 +461,9 @@ def case_html(view: CaseView, *, loaded: str = "") -> dict[str, str]:
                   else "<p>None.</p>")
         + section("The history as entered",
                   "".join(f"<div>{esc(line)}</div>" for line in history) or "<div>None.</div>")
-        + "".join(f"<p><i>Note:</i> {esc(r)}</p>" for r in view.remarks)
+        + "".join(f"<p><i>Note:</i> {esc(plain_words(r))}</p>" for r in view.remarks)
         + "<p style=\"font-size:11px;color:#555\">A teaching model (naive Bayes over a "
         "knowledge base with sources), not medical advice.</p></div>"
     )
-    return {"triage": "".join(status), "causes": causes, "details": details}
+    return {"strip": case_strip_html(view), "triage": "".join(status), "causes": causes,
+            "details": details}

@@ -8,41 +8,16 @@ Coordinates are rounded to 0.1 px.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from ..render import COLOURS, esc
 
 __all__ = [
     "COLOURS", "LogScale", "Scale", "Series", "chart", "histogram", "log_ticks", "nice_ticks",
     "range_bar", "svg_document",
 ]
-
-#: Colours by status. Each pairs a dark text/marker colour with a light fill; dark-on-light
-#: pairs have a contrast ratio above 4.5:1 (WCAG AA). Colour is always doubled by a word or a
-#: symbol.
-COLOURS = {
-    "low": ("#8c1d18", "#fde7e9"),
-    "severe": ("#ffffff", "#8c1d18"),
-    "moderate": ("#8c1d18", "#fbd0d3"),
-    "mild": ("#7a4100", "#fff1d6"),
-    "high": ("#7a4100", "#fff1d6"),
-    "normal": ("#1b5e20", "#e6f4ea"),
-    "none": ("#1b5e20", "#e6f4ea"),
-    "not assessed": ("#424242", "#eeeeee"),
-    "unknown": ("#424242", "#eeeeee"),
-    "emergency": ("#ffffff", "#8c1d18"),
-    "urgent": ("#5c2a00", "#ffd8a8"),
-    "routine": ("#0d3c61", "#e3f0fb"),
-    "info": ("#0d3c61", "#e3f0fb"),
-    "error": ("#5c2a00", "#fff4e5"),
-}
-
-
-def esc(text: object) -> str:
-    """HTML-escape any value's text."""
-    return html.escape(str(text), quote=True)
-
 
 def _n(x: float) -> str:
     """A coordinate rounded to 0.1 px, without a trailing .0."""

@@ -21,46 +21,75 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..causes import known_causes
-from ..history import History, term_label, vocabulary
-from ..reference import adult_age
+from ..history import History, medication_classes, term_label, vocabulary
 from ..triage import warning_signs
 from . import _common as ui
 from ._render import case_html
 from .cbc_explorer import count_controls, count_panel
-from .viewmodels import CASE_DEFAULTS, HISTORY_FIELDS, CaseView, case_view
+from .viewmodels import CASE_DEFAULTS, HISTORY_FIELDS, CaseView, case_view, simulated_case_values
 
 __all__ = ["CaseExplorer"]
 
 _FIELD_TEXT = {
     "conditions": ("Conditions (known illnesses)",
-                   "Illnesses the patient is known to have. Select several with Ctrl or Cmd "
-                   "(Shift+arrows with the keyboard)."),
-    "medications": ("Medications (generic names)",
-                    "Medicines the patient takes. Select several with Ctrl or Cmd "
-                    "(Shift+arrows with the keyboard)."),
+                   "Illnesses the patient is known to have: tick all that apply."),
+    "medications": ("Medications",
+                    "Medicines the patient takes: tick all that apply. Type in the filter box "
+                    "to find one."),
     "exposures": ("Exposures and treatments",
-                  "Past treatments, diet and habits. Select several with Ctrl or Cmd "
-                  "(Shift+arrows with the keyboard)."),
-    "symptoms": ("Symptoms (⚠ = warning sign)",
-                 "What the patient feels or shows. The ones marked ⚠ need a doctor at once "
-                 "when the count is low."),
+                  "Past treatments, diet and habits: tick all that apply."),
+    "symptoms": ("Symptoms",
+                 "What the patient feels or shows. Those marked ⚠ warning sign need a doctor "
+                 "at once when the count is low."),
+}
+# Plain-language groups for the longer lists (terms not listed here go under "Other").
+_CONDITION_GROUPS = {
+    "Infections": ("influenza", "covid19", "dengue", "infectious_mononucleosis", "hiv",
+                   "hepatitis_c"),
+    "Autoimmune and inflammatory": ("rheumatoid_arthritis", "felty_syndrome",
+                                    "systemic_lupus_erythematosus", "sarcoidosis",
+                                    "graves_disease", "multiple_sclerosis"),
+    "Liver and spleen": ("cirrhosis", "portal_hypertension", "splenomegaly"),
+    "Cancer": ("lymphoma", "solid_tumor"),
+    "Nutrition and absorption": ("pernicious_anemia", "celiac_disease", "malabsorption"),
+}
+_MEDICATION_GROUPS = {
+    "chemotherapy": "Cancer drugs (chemotherapy)",
+    "idiosyncratic": "Rare, unpredictable reactions",
+    "dose_dependent": "Lower counts at higher doses",
+    "glucocorticoid": "Steroids (glucocorticoids)",
+    "antibiotic": "Antibiotics",
+    "interferon": "Interferons",
 }
 
 
-def _options(field: str) -> list[tuple[str, str]]:
-    """(label, canonical term) for a history field, sorted by label; warning signs marked."""
+def _group(field: str, term: str) -> str:
+    if field == "conditions":
+        return next((g for g, terms in _CONDITION_GROUPS.items() if term in terms), "Other")
+    if field == "medications":
+        classes = medication_classes(term)
+        return _MEDICATION_GROUPS.get(classes[0] if classes else "", "Other medicines")
+    if field == "symptoms":
+        return "Warning signs" if term in set(warning_signs()) else "Other symptoms"
+    return ""
+
+
+def _options(field: str) -> list[dict]:
+    """The tick boxes of a history field: plain labels, in groups, warning signs marked."""
     warn = set(warning_signs()) if field == "symptoms" else set()
     out = []
     for term in vocabulary()[field]:
         label = term_label(field, term)
-        if field == "medications":
-            label = term  # generic names read best as they are
-        out.append((("⚠ " if term in warn else "") + label, term))
-    return sorted(out, key=lambda item: (not item[0].startswith("⚠"), item[0].lower()))
-
-
-def _sex_value(sex: str | None) -> str:
-    return "not_given" if sex is None else sex
+        label = label[:1].upper() + label[1:] if field != "medications" else label
+        out.append({"label": label, "term": term, "group": _group(field, term),
+                    "warn": term in warn})
+    groups = list(dict.fromkeys(o["group"] for o in out))
+    if field == "symptoms":
+        groups.sort(key=lambda g: g != "Warning signs")
+    elif field == "conditions":
+        groups = [*_CONDITION_GROUPS, "Other"]
+    return sorted(out, key=lambda o: (groups.index(o["group"]) if o["group"] in groups else 99,
+                                      o["label"].lower()))
 
 
 class CaseExplorer(ui.Explorer):
@@ -98,8 +127,9 @@ class CaseExplorer(ui.Explorer):
         controls = count_controls({**start, "mode": "absolute"}, with_mode=False)
         for name in HISTORY_FIELDS:
             label, tip = _FIELD_TEXT[name]
-            controls[name] = ui.multi_select(label, tip, _options(name),
-                                             rows=7 if name == "symptoms" else 5)
+            controls[name] = ui.check_group(
+                label, tip, _options(name),
+                filter_label="Filter medications:" if name == "medications" else "")
             _add_missing_options(controls[name], start[name])
             controls[name].value = start[name]
         controls["temperature_measured"] = ui.checkbox(
@@ -108,23 +138,23 @@ class CaseExplorer(ui.Explorer):
             "temperature. Moving the temperature slider ticks it.",
             start["temperature_measured"],
         )
-        controls["temperature_c"] = ui.float_slider(
-            "Temperature (°C)", "Body temperature in degrees Celsius, as measured.",
+        controls["temperature_c"] = ui.number_slider(
+            "Temperature", "Body temperature in degrees Celsius, as measured.",
             value=start["temperature_c"], min=min(34.0, start["temperature_c"]),
-            max=max(42.0, start["temperature_c"]), step=0.1, readout_format=".1f",
+            max=max(42.0, start["temperature_c"]), step=0.1, unit="°C", decimals=1,
         )
-        controls["fever_hours"] = ui.float_slider(
-            "Fever lasting (hours)",
+        controls["fever_hours"] = ui.number_slider(
+            "Fever lasting",
             "How long the temperature has been at fever level (0: not known).",
-            value=start["fever_hours"], min=0.0, max=max(72.0, start["fever_hours"]), step=0.5,
-            readout_format=".1f",
+            value=start["fever_hours"], min=0.0, max=max(72.0, start["fever_hours"]), step=1.0,
+            unit="hours", decimals=1, hint="0 means not known.",
         )
-        controls["days_since_chemotherapy"] = ui.int_slider(
-            "Days since the last chemotherapy (days)",
-            "Used when 'chemotherapy' is selected among the exposures: the count is lowest "
+        controls["days_since_chemotherapy"] = ui.number_slider(
+            "Days since the last chemotherapy",
+            "Used when chemotherapy is ticked among the exposures: the count is lowest "
             "one to two weeks after a dose.",
             value=start["days_since_chemotherapy"], min=0,
-            max=max(60, start["days_since_chemotherapy"]), continuous_update=True,
+            max=max(60, start["days_since_chemotherapy"]), step=1, unit="days", whole=True,
         )
         controls["duffy_null"] = ui.dropdown(
             "Duffy phenotype (blood test)",
@@ -172,19 +202,46 @@ class CaseExplorer(ui.Explorer):
             reset,
         ]
         panel = count_panel(controls, history_box)
-        outputs = {"triage": widgets.HTML(), "causes": widgets.HTML(), "details": widgets.HTML()}
+        outputs = {"strip": widgets.HTML(), "triage": widgets.HTML(), "causes": widgets.HTML(),
+                   "details": widgets.HTML()}
         self._loaded: tuple[str, int] | None = None
         super().__init__(
             title="Case explorer",
             intro="Enter a count and a history (or load a simulated case) and read the likely "
                   "causes, the next tests and how urgent it is.",
-            controls=controls, control_panel=panel, outputs=outputs,
+            controls=controls, control_panel=panel, outputs=outputs, strip="strip",
         )
         self.reset_button = reset
+        self.verdict_button = ui.button(
+            "Show the explorer's verdict",
+            "Make up your own mind first (triage, pattern, likely causes, next tests), then "
+            "press to compare with the explorer.", icon="eye")
+        self.verdict_button.layout.display = "none"
+        self.children = (self.children[0], self.verdict_button, *self.children[1:])
+        ui.on_click(self.verdict_button, self.show_verdict)
         ui.on_click(reset, self.reset)
         ui.on_click(self.case_controls["load"], self._load_clicked)
         self.case_controls["reveal"].observe(self._on_reveal, names="value")
-        self.refresh()
+        self._start_with(values)
+
+    # --- the verdict behind a button -----------------------------------------------------------
+    def hide_verdict(self) -> None:
+        """Hide the triage, causes and tests behind "Show the explorer's verdict" (the
+        controls stay usable), so that students commit to their own verdict first."""
+        for output in self.outputs.values():
+            output.layout.display = "none"
+        self.verdict_button.layout.display = None
+
+    def show_verdict(self) -> None:
+        """Show the triage, causes and tests again (what the verdict button does)."""
+        for output in self.outputs.values():
+            output.layout.display = None
+        self.verdict_button.layout.display = "none"
+
+    @property
+    def verdict_hidden(self) -> bool:
+        """True while the results are hidden behind the verdict button."""
+        return self.verdict_button.layout.display != "none"
 
     # --- loading a simulated case ------------------------------------------------------------
     def load_case(self, cause_id: str, seed: int | None = None) -> None:
@@ -193,30 +250,7 @@ class CaseExplorer(ui.Explorer):
         The true cause stays hidden in the display until "Show the true cause" is ticked
         (it is in ``.loaded_case``).
         """
-        from ..simulate import case
-
-        cbc, history = case(cause_id, seed=seed)
-        values: dict[str, Any] = {}
-        for name in ("wbc", "neutrophils", "bands", "lymphocytes", "monocytes", "eosinophils",
-                     "basophils"):
-            values[name] = getattr(cbc, name) or 0.0
-        other = {name: getattr(cbc, name) for name in ("hemoglobin", "mcv", "platelets")}
-        values["red_cells_and_platelets"] = any(v is not None for v in other.values())
-        values.update({name: v for name, v in other.items() if v is not None})
-        if history.age_years is not None:
-            values["age_years"] = history.age_years
-            values["population"] = "child" if history.age_years < adult_age() else "adult"
-        values["sex"] = _sex_value(history.sex)
-        for name in HISTORY_FIELDS:
-            values[name] = tuple(getattr(history, name))
-        values["temperature_measured"] = history.temperature_c is not None
-        values["temperature_c"] = (history.temperature_c if history.temperature_c is not None
-                                   else CASE_DEFAULTS["temperature_c"])
-        values["fever_hours"] = history.fever_hours or 0.0
-        if history.days_since_chemotherapy is not None:
-            values["days_since_chemotherapy"] = round(history.days_since_chemotherapy)
-        values["duffy_null"] = {None: "not_tested", True: "null", False: "positive"}[
-            history.duffy_null]
+        values = simulated_case_values(cause_id, seed)
         self._loaded = (cause_id, seed)
         with self.hold_updates():
             self.case_controls["reveal"].value = False
@@ -308,12 +342,9 @@ def _with_measured(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _add_missing_options(control: widgets.SelectMultiple, terms: tuple[str, ...]) -> None:
+def _add_missing_options(control, terms: tuple[str, ...]) -> None:
     """Add terms the list does not offer (an unknown medication from a loaded case)."""
-    known = {value for _label, value in control.options}
-    missing = [t for t in terms if t not in known]
+    missing = [t for t in terms if t not in control.terms]
     if missing:
-        chosen = control.value  # ipywidgets clears the selection when the options change
-        control.options = [*control.options, *((f"{t} (unknown to cbc_teach)", t)
-                                              for t in missing)]
-        control.value = chosen
+        control.add_options({"label": f"{t.replace('_', ' ')} (not in the course's list)",
+                             "term": t, "group": "Not in the course's list"} for t in missing)

@@ -4,9 +4,9 @@
 >>> ex = CBCExplorer()
 >>> ex.state.classification.wbc_status
 'normal'
->>> ex.controls["wbc"].value = 3.0
->>> ex.state.error is not None  # the differential (6.5) no longer fits in a WBC of 3.0
-True
+>>> ex.controls["wbc"].value = 3.25  # half the WBC: every cell type is halved with it
+>>> ex.controls["neutrophils"].value, ex.state.classification.anc_severity
+(1.9, 'none')
 >>> ex.set_values(wbc=3.0, neutrophils=1.2, lymphocytes=1.4, monocytes=0.25, eosinophils=0.1,
 ...               basophils=0.05)
 >>> ex.state.classification.anc_severity, ex.state.error
@@ -24,37 +24,39 @@ import ipywidgets as widgets
 from ..reference import populations
 from . import _common as ui
 from ._render import cbc_html
+from .consistency import PERCENT_RULE, WBC_RULE
 from .viewmodels import CBC_DEFAULTS, DIFFERENTIAL_CONTROLS, CBCView, cbc_view, convert_differential
 
 __all__ = ["CBCExplorer", "count_controls"]
 
-# name: (label, absolute max, absolute step, readout format, plain-language tooltip).
-# Steps match the precision of a lab report (and of convert_differential's rounding): a browser
-# slider snaps its value to the step, so a coarser step would change a loaded case's counts.
+# name: (label, scale, min, max, step, plain-language tooltip). Arrows move a count by its
+# natural unit (``step``), PageUp/PageDown by ten of them. The WBC spans three orders of
+# magnitude, so its slider is logarithmic; the differential's ranges grow with the value.
 _COUNTS = {
-    "wbc": ("WBC", 50.0, 0.01, ".2f",
+    "wbc": ("WBC", "log", 0.1, 200.0, 0.1,
             "White blood cells: all the white cells in the blood, in billions per litre "
             "(6.5 here is 6,500 per microlitre)."),
-    "neutrophils": ("Neutrophils, segmented", 40.0, 0.01, ".2f",
+    "neutrophils": ("Neutrophils, segmented", "linear", 0.0, 15.0, 0.1,
                     "Mature neutrophils, the cells that fight bacteria. "
                     "The ANC is these plus the bands."),
-    "bands": ("Band neutrophils", 10.0, 0.01, ".2f",
+    "bands": ("Band neutrophils", "linear", 0.0, 3.0, 0.05,
               "Young neutrophils, usually few; they count towards the ANC."),
-    "lymphocytes": ("Lymphocytes", 40.0, 0.01, ".2f",
+    "lymphocytes": ("Lymphocytes", "linear", 0.0, 10.0, 0.1,
                     "T, B and NK cells, which fight viruses and make antibodies."),
-    "monocytes": ("Monocytes", 5.0, 0.01, ".2f",
+    "monocytes": ("Monocytes", "linear", 0.0, 3.0, 0.05,
                   "Cells that become macrophages in the tissues."),
-    "eosinophils": ("Eosinophils", 5.0, 0.01, ".2f",
+    "eosinophils": ("Eosinophils", "linear", 0.0, 3.0, 0.05,
                     "Cells that rise with allergies and parasites."),
-    "basophils": ("Basophils", 1.0, 0.01, ".2f",
+    "basophils": ("Basophils", "linear", 0.0, 1.0, 0.01,
                   "The rarest white cells, involved in allergic reactions."),
 }
+# name: (label, min, max, step, unit, tooltip)
 _OTHER = {
-    "hemoglobin": ("Hemoglobin (g/dL)", 3.0, 22.0, 0.1, ".1f",
+    "hemoglobin": ("Hemoglobin", 3.0, 22.0, 0.1, "g/dL",
                    "The oxygen-carrying protein of red cells; low means anemia."),
-    "mcv": ("MCV, red cell size (fL)", 50.0, 130.0, 1.0, ".0f",
+    "mcv": ("MCV, red cell size", 50.0, 130.0, 1.0, "fL",
             "Mean corpuscular volume: the average size of the red cells."),
-    "platelets": ("Platelets (x10^9/L)", 0.0, 1000.0, 1.0, ".0f",
+    "platelets": ("Platelets", 5.0, 1500.0, 5.0, "x10^9/L",
                   "Cell fragments that stop bleeding; counted in billions per litre."),
 }
 _ABSOLUTE_UNIT = "x10^9/L"
@@ -66,18 +68,18 @@ _POPULATION_NAMES = {
 }
 
 
-def _count_description(name: str, mode: str) -> str:
-    label = _COUNTS[name][0]
-    unit = _ABSOLUTE_UNIT if name == "wbc" or mode == "absolute" else _PERCENT_UNIT
-    return f"{label} ({unit})"
+def _unit(name: str, mode: str) -> str:
+    return _ABSOLUTE_UNIT if name == "wbc" or mode == "absolute" else _PERCENT_UNIT
 
 
-def _slider_spec(name: str, mode: str) -> tuple[float, float, str]:
-    """(max, step, readout format) of a count slider in a mode."""
-    _label, top, step, fmt, _tip = _COUNTS[name]
+def _slider_spec(name: str, mode: str) -> dict[str, Any]:
+    """The scale, range and steps of a count's slider in a mode."""
+    _label, scale, low, top, step, _tip = _COUNTS[name]
     if mode == "percent" and name != "wbc":
-        return 100.0, 0.1, ".1f"
-    return top, step, fmt
+        return {"scale": "linear", "min": 0.0, "max": 100.0, "step": 1.0, "decimals": 1,
+                "grow": False}
+    return {"scale": scale, "min": low, "max": top, "step": step, "decimals": 2,
+            "grow": name != "wbc"}
 
 
 def count_controls(values: dict[str, Any], *, with_mode: bool = True) -> dict[str, widgets.Widget]:
@@ -95,21 +97,20 @@ def count_controls(values: dict[str, Any], *, with_mode: bool = True) -> dict[st
             style={**ui.STYLE, "button_width": "auto"},
         )
     mode = values.get("mode", "absolute")
-    for name, (_label, _top, _step, _fmt, tip) in _COUNTS.items():
-        top, step, fmt = _slider_spec(name, mode)
-        controls[name] = ui.float_slider(
-            _count_description(name, mode), tip,
-            value=values[name], min=0.0, max=max(top, values[name]), step=step,
-            readout_format=fmt,
-        )
+    for name, (label, *_rest, tip) in _COUNTS.items():
+        spec = _slider_spec(name, mode)
+        hint = "Log scale: arrows ±0.1, PageUp/PageDown ±1." if name == "wbc" else ""
+        controls[name] = ui.number_slider(label, tip, value=values[name], unit=_unit(name, mode),
+                                          hint=hint, **spec)
     controls["red_cells_and_platelets"] = ui.checkbox(
         "Include hemoglobin, MCV and platelets",
         "Untick to classify the white cells only.", values["red_cells_and_platelets"],
     )
-    for name, (label, low, top, step, fmt, tip) in _OTHER.items():
-        controls[name] = ui.float_slider(label, tip, value=values[name],
-                                         min=min(low, values[name]), max=max(top, values[name]),
-                                         step=step, readout_format=fmt)
+    for name, (label, low, top, step, unit, tip) in _OTHER.items():
+        controls[name] = ui.number_slider(label, tip, value=values[name], min=low,
+                                          max=max(top, values[name]), step=step, unit=unit,
+                                          scale="log" if name == "platelets" else "linear",
+                                          decimals=1 if name == "hemoglobin" else 0)
     controls["population"] = ui.dropdown(
         "Reference population",
         "Whose normal ranges to compare with: healthy adults of Duffy-null phenotype and "
@@ -134,30 +135,37 @@ def count_controls(values: dict[str, Any], *, with_mode: bool = True) -> dict[st
 
 def _configure_differential(controls: dict[str, widgets.Widget], mode: str,
                             new_values: dict[str, float] | None = None) -> None:
-    """Relabel and rescale the differential sliders for ``mode``; set ``new_values``."""
+    """Rescale the differential sliders for ``mode``; set ``new_values``."""
     for name in DIFFERENTIAL_CONTROLS:
         slider = controls[name]
-        top, step, fmt = _slider_spec(name, mode)
-        slider.description = _count_description(name, mode)
-        slider.readout_format = fmt
-        slider.step = step
+        spec = _slider_spec(name, mode)
         value = slider.value if new_values is None else new_values[name]
-        slider.max = max(top, slider.max)  # widen first so the new value is never clipped
+        slider.max = max(spec["max"], slider.max, value)  # widen first: never clip the value
+        slider.grow = spec["grow"]
+        slider.step, slider.decimals, slider.unit = spec["step"], spec["decimals"], _unit(name, mode)
+        slider.page = 10 * spec["step"]
         slider.value = value
-        slider.max = top
+        slider.max = max(spec["max"], value)
 
 
 def count_panel(controls: dict[str, widgets.Widget], extra: list[widgets.Widget]) -> widgets.VBox:
     """The control column: white cells, red cells and platelets, the patient, then ``extra``."""
     white = [controls[n] for n in ("mode", *_COUNTS) if n in controls]
-    return widgets.VBox([
-        ui.heading("White cells"), *white,
+    rule = ui.note(_rule(controls["mode"].value if "mode" in controls else "absolute"))
+    panel = widgets.VBox([
+        ui.heading("White cells"), rule, *white,
         ui.heading("Red cells and platelets"), controls["red_cells_and_platelets"],
         *(controls[n] for n in _OTHER),
         ui.heading("Who is the patient?"),
         controls["population"], controls["age_years"], controls["sex"],
         *extra,
     ])
+    panel.rule_note = rule  # re-worded when the mode changes
+    return panel
+
+
+def _rule(mode: str) -> str:
+    return WBC_RULE if mode == "absolute" else PERCENT_RULE
 
 
 class CBCExplorer(ui.Explorer):
@@ -193,17 +201,20 @@ class CBCExplorer(ui.Explorer):
         reset = ui.button("Reset", "Go back to the starting values (a healthy adult unless "
                           "this explorer was opened with other values).", icon="undo")
         outputs = {"status": widgets.HTML(), "details": widgets.HTML()}
+        panel = count_panel(controls, [reset])
         super().__init__(
             title="CBC explorer",
-            intro="Move a slider (or focus it and use the arrow keys, or type over its number) "
-                  "and watch the classification change.",
+            intro="Move a slider (or focus it and use the arrow keys, or type a number in its "
+                  "box and press Enter) and watch the classification change.",
             controls=controls,
-            control_panel=count_panel(controls, [reset]),
+            control_panel=panel,
             outputs=outputs,
+            strip="status",
         )
+        self._rule_note = panel.rule_note
         self.reset_button = reset
         ui.on_click(reset, self.reset)
-        self.refresh()
+        self._start_with(values)
 
     def _set_order(self, values: dict[str, Any]) -> list[str]:
         # The mode first: the differential values that follow are read in the new mode.
@@ -217,6 +228,7 @@ class CBCExplorer(ui.Explorer):
             converted = convert_differential(values, change["new"])
             with self.hold_updates(refresh=False):
                 _configure_differential(self.controls, change["new"], converted)
+            self._rule_note.value = ui.note(_rule(change["new"])).value
         elif owner is self.controls["red_cells_and_platelets"]:
             for name in _OTHER:
                 self.controls[name].disabled = not change["new"]

@@ -72,12 +72,12 @@ class PopulationExplorer(ui.Explorer):
                 [(label, name) for name, (label, _top, _w) in POPULATION_ANALYTES.items()],
                 start["analyte"],
             ),
-            "lower_limit": ui.float_slider(
-                "Lower limit, the cut-off (x10^9/L)",
+            "lower_limit": ui.number_slider(
+                "Lower limit, the cut-off",
                 "Anyone below this count is called low. Move it and watch how many healthy "
                 "people in each population are called low.",
                 value=start["lower_limit"], min=0.0, max=max(top, start["lower_limit"]),
-                step=step, readout_format=".2f",
+                step=step, decimals=2, unit="x10^9/L",
             ),
         }
         own = ui.button("Use the chosen population's own limit",
@@ -89,18 +89,18 @@ class PopulationExplorer(ui.Explorer):
             *controls.values(),
             widgets.HBox([own, reset]),
         ])
-        outputs = {"summary": widgets.HTML(), "plot": widgets.HTML()}
+        outputs = {"strip": widgets.HTML(), "summary": widgets.HTML(), "plot": widgets.HTML()}
         super().__init__(
             title="Population explorer",
             intro="Every person drawn here is healthy. A single lower limit calls some of them "
                   "low; how many depends on the population.",
-            controls=controls, control_panel=panel, outputs=outputs,
+            controls=controls, control_panel=panel, outputs=outputs, strip="strip",
         )
         self.reset_button = reset
         self.own_limit_button = own
         ui.on_click(reset, self.reset)
         ui.on_click(own, self.use_own_limit)
-        self.refresh()
+        self._start_with(values)
 
     def use_own_limit(self) -> None:
         """Set the cut-off to the chosen population's own lower reference limit."""

@@ -45,26 +45,30 @@ class TimeCourseExplorer(ui.Explorer):
         start.update(values)
         timecourse_view(start)  # unknown control names and choices raise here
         controls = {
-            "regimen": ui.dropdown(
-                "Regimen",
-                "The chemotherapy and the published model parameters used to simulate it.",
-                [(regimen(name).label, name) for name in regimens()], start["regimen"],
+            # Radio buttons whose labels wrap: the whole text of each regimen stays readable
+            # (the model named at the end is what tells two docetaxel regimens apart).
+            "regimen": widgets.RadioButtons(
+                options=[(regimen(name).label, name) for name in regimens()],
+                value=start["regimen"], description="Regimen",
+                tooltip="The chemotherapy and the published model parameters used to simulate it.",
+                style=ui.STYLE, layout=widgets.Layout(width="100%", max_width="400px"),
             ),
-            "dose_fraction": ui.float_slider(
-                "Dose (× full dose)",
+            "dose_fraction": ui.number_slider(
+                "Dose",
                 "1.0 is the standard dose; 0.75 is a 25 % dose reduction.",
                 value=start["dose_fraction"], min=min(0.25, start["dose_fraction"]),
-                max=max(1.5, start["dose_fraction"]), step=0.05, continuous_update=False,
+                max=max(1.5, start["dose_fraction"]), step=0.05, unit="× full dose", decimals=2,
             ),
-            "cycles": ui.int_slider(
-                "Cycles (number)", "How many doses are given, one per cycle.",
-                value=start["cycles"], min=1, max=max(6, start["cycles"]),
+            "cycles": ui.number_slider(
+                "Cycles", "How many doses are given, one per cycle.",
+                value=start["cycles"], min=1, max=max(6, start["cycles"]), step=1, page=5,
+                unit="doses", whole=True,
             ),
-            "cycle_days": ui.int_slider(
-                "Days between doses (days)",
+            "cycle_days": ui.number_slider(
+                "Days between doses",
                 "The length of one cycle, from one dose to the next.",
                 value=start["cycle_days"], min=min(14, start["cycle_days"]),
-                max=max(28, start["cycle_days"]),
+                max=max(28, start["cycle_days"]), step=1, unit="days", whole=True,
             ),
             "gcsf": ui.checkbox(
                 "Give G-CSF (filgrastim) from day 3 after each dose",
@@ -76,11 +80,12 @@ class TimeCourseExplorer(ui.Explorer):
                 "Draws the same course with G-CSF switched the other way.",
                 start["compare"],
             ),
-            "patient": ui.int_slider(
-                "Patient (number; 0 = typical)",
+            "patient": ui.number_slider(
+                "Patient number",
                 "0 is the typical patient; 1 to 20 are other simulated patients, who differ "
                 "in baseline count and sensitivity to the drug.",
-                value=start["patient"], min=0, max=max(20, start["patient"]),
+                value=start["patient"], min=0, max=max(20, start["patient"]), step=1,
+                whole=True, hint="0 is the typical patient.",
             ),
             "log_scale": ui.checkbox(
                 "Log scale for the ANC (shows the low counts clearly)",
@@ -98,16 +103,16 @@ class TimeCourseExplorer(ui.Explorer):
             ui.heading("Patient and drawing"), controls["patient"], controls["log_scale"],
             reset,
         ])
-        outputs = {"summary": widgets.HTML(), "plot": widgets.HTML()}
+        outputs = {"strip": widgets.HTML(), "summary": widgets.HTML(), "plot": widgets.HTML()}
         super().__init__(
             title="Time-course explorer",
             intro="Change the dose, the number of cycles or G-CSF and watch the nadir, the days "
                   "with a severely low ANC and the recovery move.",
-            controls=controls, control_panel=panel, outputs=outputs,
+            controls=controls, control_panel=panel, outputs=outputs, strip="strip",
         )
         self.reset_button = reset
         ui.on_click(reset, self.reset)
-        self.refresh()
+        self._start_with(values)
 
     def _compute(self, values: dict[str, Any]) -> TimeCourseView:
         return timecourse_view(values)

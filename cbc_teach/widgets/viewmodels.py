@@ -33,7 +33,7 @@ import numpy as np
 from ..cbc import CBC, PERCENT_TOLERANCE
 from ..classify import ANALYTE_LABELS, CTCAE_LABELS, FINDINGS, Classification, classify
 from ..errors import CBCTeachError, InvalidParameterError, unknown_name_message
-from ..reference import POPULATION_LABELS, populations, reference_interval
+from ..reference import POPULATION_LABELS, adult_age, populations, reference_interval
 from ..severity import anc_severity as _shared_anc_severity
 from ..severity import profound_limit as _shared_profound_limit
 from ..severity import severity_bands as _shared_severity_bands
@@ -46,7 +46,6 @@ __all__ = [
     "CBC_DEFAULTS",
     "CHILD_REFERENCE_AGE",
     "CaseView",
-    "CauseRow",
     "CourseRow",
     "DIFFERENTIAL_CONTROLS",
     "HISTORY_FIELDS",
@@ -68,6 +67,7 @@ __all__ = [
     "population_view",
     "reference_low",
     "severity_bands",
+    "simulated_case_values",
     "status_symbol",
     "timecourse_view",
 ]
@@ -755,21 +755,6 @@ _DUFFY = {"not_tested": None, "null": True, "positive": False}
 CAUSES_SHOWN = 8
 
 
-@dataclass(frozen=True)
-class CauseRow:
-    """One ranked cause as the CaseExplorer draws it."""
-
-    rank: int
-    id: str
-    name: str
-    category: str
-    probability: float
-    why: tuple[str, ...]
-    against: tuple[str, ...]
-    next_tests: tuple[str, ...]
-    note: str = ""
-
-
 @dataclass(frozen=True, eq=False)
 class CaseView:
     """What the CaseExplorer shows; ``causes`` is the ``likely_causes`` list and ``triage``
@@ -784,7 +769,7 @@ class CaseView:
     error: str | None = None
     wbc_badge: Badge | None = None
     anc_badge: Badge | None = None
-    rows: tuple[CauseRow, ...] = ()
+    rows: tuple[Any, ...] = ()  # the ranked CauseScore objects (the same as ``causes``)
     next_tests: tuple[tuple[str, tuple[str, ...]], ...] = ()
     remarks: tuple[str, ...] = ()
 
@@ -820,6 +805,39 @@ def history_from_values(values: Mapping[str, Any]) -> Any:
         days_since_chemotherapy=values["days_since_chemotherapy"] if chemo else None,
         duffy_null=_DUFFY[values["duffy_null"]],
     )
+
+
+def simulated_case_values(cause_id: str, seed: int | None = None) -> dict[str, Any]:
+    """The CaseExplorer's control values for ``cbc_teach.simulate.case(cause_id, seed=seed)``.
+
+    The inverse of :func:`history_from_values`: what "Load the case" puts in the controls.
+
+    >>> v = simulated_case_values("chemotherapy", 1)
+    >>> "chemotherapy" in v["exposures"], v["red_cells_and_platelets"]
+    (True, True)
+    """
+    from ..simulate import case
+
+    cbc, history = case(cause_id, seed=seed)
+    values: dict[str, Any] = {name: getattr(cbc, name) or 0.0
+                              for name in ("wbc", *DIFFERENTIAL_CONTROLS)}
+    other = {name: getattr(cbc, name) for name in ("hemoglobin", "mcv", "platelets")}
+    values["red_cells_and_platelets"] = any(v is not None for v in other.values())
+    values.update({name: v for name, v in other.items() if v is not None})
+    if history.age_years is not None:
+        values["age_years"] = history.age_years
+        values["population"] = "child" if history.age_years < adult_age() else "adult"
+    values["sex"] = "not_given" if history.sex is None else history.sex
+    for name in HISTORY_FIELDS:
+        values[name] = tuple(getattr(history, name))
+    values["temperature_measured"] = history.temperature_c is not None
+    values["temperature_c"] = (history.temperature_c if history.temperature_c is not None
+                               else CASE_DEFAULTS["temperature_c"])
+    values["fever_hours"] = history.fever_hours or 0.0
+    if history.days_since_chemotherapy is not None:
+        values["days_since_chemotherapy"] = round(history.days_since_chemotherapy)
+    values["duffy_null"] = {value: key for key, value in _DUFFY.items()}[history.duffy_null]
+    return values
 
 
 def _next_tests(causes: Any, top: int = 3) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -872,12 +890,7 @@ def case_view(values: Mapping[str, Any] | None = None, /, **overrides: Any) -> C
         result = triage(cbc, history, population=population)
     except (ValueError, CBCTeachError) as exc:
         return CaseView(values=MappingProxyType(values), error=str(exc))
-    rows = tuple(
-        CauseRow(rank=i, id=c.id, name=c.name, category=c.category, probability=c.probability,
-                 why=tuple(c.why), against=tuple(c.against), next_tests=tuple(c.next_tests),
-                 note=getattr(c, "note", ""))
-        for i, c in enumerate(causes, 1)
-    )
+    rows = tuple(causes)
     remarks = tuple(dict.fromkeys((*getattr(causes, "remarks", ()), *classification.remarks)))
     return CaseView(
         values=MappingProxyType(values), cbc=cbc, history=history,
