@@ -30,7 +30,7 @@ from typing import Any
 
 from ..cbc import PERCENT_TOLERANCE
 from ..errors import CBCTeachError
-from ..reference import check_population
+from ..reference import adult_age, check_population
 
 __all__ = ["CHILD_DEFAULT_AGE", "DIFFERENTIAL", "PERCENT_RULE", "WBC_RULE", "follow_up",
            "make_consistent", "other_cells"]
@@ -121,7 +121,7 @@ def _age_follow_up(values: Mapping[str, Any], changed: str) -> dict[str, Any]:
         return {}
     if changed == "population":
         return {"age_years": CHILD_DEFAULT_AGE}
-    if population == "child" and age is not None and age >= 18:
+    if population == "child" and age is not None and age >= adult_age():
         return {"population": "adult"}
     return {}
 
