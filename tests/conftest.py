@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
+import tempfile
 
 import pytest
 from hypothesis import settings
@@ -13,6 +15,12 @@ settings.register_profile("cbc_teach", deadline=None)
 settings.load_profile("cbc_teach")
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+# Grading signs its result records with a key kept outside the output folder (by default in the
+# user's config folder). Tests never touch the real one: every test run has its own key, in a
+# temporary folder, inherited by the grading workers (a test may still set its own).
+os.environ.setdefault("CBC_TEACH_KEY_FILE",
+                      str(pathlib.Path(tempfile.mkdtemp(prefix="cbc-teach-test-key-")) / "grading.key"))
 
 
 @pytest.fixture
