@@ -7,7 +7,7 @@ in JupyterLab, Notebook 7 and Voila); classes share one prefix, ``cbct-``; the t
 deterministic.
 
 >>> from cbc_teach import CBC, History, triage
->>> "URGENT" in triage_html(triage(CBC(2.0, neutrophils=0.8), History(symptoms=("confusion",))))
+>>> "URGENT" in triage_html(triage(CBC(2.0, neutrophils=0.3), History()))
 True
 """
 
@@ -135,8 +135,25 @@ def cause_html(rank: int, cause: Any, *, open_: bool = False) -> str:
     )
 
 
+def image_html(png: bytes, alt: str, *, css_class: str = "cbct-figure") -> str:
+    """PNG bytes as an ``<img>`` with a text alternative (read by screen readers).
+
+    >>> image_html(b"PNG", "A segmented neutrophil")
+    '<img class="cbct-figure" alt="A segmented neutrophil" style="max-width:100%" src="data:image/png;base64,UE5H">'
+    """
+    import base64
+
+    if not isinstance(alt, str) or not alt.strip():
+        from .errors import InvalidParameterError
+
+        raise InvalidParameterError(f"A picture needs a text alternative ('alt'); got {alt!r}.")
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<img class="{esc(css_class)}" alt="{esc(alt.strip())}" style="max-width:100%" '
+            f'src="data:image/png;base64,{data}">')
+
+
 def figure_html(fig: Any, alt: str) -> str:
-    """A matplotlib figure as an ``<img>`` with a text alternative (read by screen readers).
+    """A matplotlib figure as an ``<img>`` with a text alternative (see :func:`image_html`).
 
     ``alt`` says what the figure shows in words. The PNG carries no software stamp, so the
     same figure gives the same bytes.
@@ -146,7 +163,6 @@ def figure_html(fig: Any, alt: str) -> str:
     >>> figure_html(Fake(), "Two bars")
     '<img class="cbct-figure" alt="Two bars" style="max-width:100%" src="data:image/png;base64,UE5H">'
     """
-    import base64
     import io
 
     if not isinstance(alt, str) or not alt.strip():
@@ -155,6 +171,4 @@ def figure_html(fig: Any, alt: str) -> str:
         raise InvalidParameterError(f"A figure needs a text alternative ('alt'); got {alt!r}.")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (f'<img class="cbct-figure" alt="{esc(alt.strip())}" style="max-width:100%" '
-            f'src="data:image/png;base64,{data}">')
+    return image_html(buffer.getvalue(), alt)

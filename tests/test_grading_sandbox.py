@@ -327,6 +327,20 @@ def test_missing_bwrap_stops_grading_with_a_clear_message(monkeypatch, tmp_path,
         sandbox_problem.cache_clear()
 
 
+def test_an_environment_under_tmp_is_named_not_a_namespace_failure(monkeypatch):
+    """The sandbox gives each kernel a private /tmp, so an environment installed under /tmp
+    cannot run there: the reason says so (not "bwrap cannot create the namespaces")."""
+    from cbc_teach.grading import sandbox
+
+    sandbox_problem.cache_clear()
+    monkeypatch.setattr(sandbox, "_python_folders", lambda: ["/tmp/course/venv"])
+    try:
+        problem = sandbox_problem()
+        assert "/tmp/course/venv" in problem and "namespaces" not in problem
+    finally:
+        sandbox_problem.cache_clear()
+
+
 def test_no_sandbox_grades_and_says_so(tmp_path):
     """--no-sandbox grades as before, and the run summary and the record say so."""
     with cf.ThreadPoolExecutor(1) as pool:

@@ -235,7 +235,9 @@ def test_the_wheel_alone_runs_the_instructor_workflow_as_an_unprivileged_user(di
     `release`, `grade` and `report` by exercise id from an unrelated folder, as a user who cannot
     write to site-packages; nothing inside the installed environment changes."""
     _, wheel = dists
-    base = pathlib.Path(tempfile.mkdtemp(prefix="cbc-teach-wheel-"))
+    # not under /tmp: the grader's sandbox gives each kernel a private /tmp, which would hide
+    # an environment installed there
+    base = pathlib.Path(tempfile.mkdtemp(prefix="cbc-teach-wheel-", dir="/var/tmp"))
     try:
         base.chmod(0o755)
         as_user = _user_prefix()

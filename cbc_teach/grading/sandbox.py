@@ -294,6 +294,11 @@ def sandbox_problem() -> str:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return "bwrap (bubblewrap) is not installed"
+    hidden = [p for p in (*_python_folders(), str(_package_folder()))
+              if p == "/tmp" or p.startswith("/tmp/")]
+    if hidden:
+        return (f"Python or cbc_teach is installed under /tmp ({hidden[0]}), which the sandbox "
+                "replaces with each kernel's own empty /tmp; install the environment elsewhere")
     script = str(pathlib.Path(__file__).with_name("namespaces.py"))
     argv = bwrap_argv(bwrap=bwrap) + [sys.executable, "-I", "-S", script]
     try:
