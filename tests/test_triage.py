@@ -530,3 +530,53 @@ def test_triage_is_deterministic():
     h = History(temperature_c=38.4, symptoms=["confusion"])
     a, b = triage(LOW_ANC, h), triage(LOW_ANC, h)
     assert (a.level, a.reasons, a.patient_advice) == (b.level, b.reasons, b.patient_advice)
+
+
+# --- second reading (rev-triage): a low temperature alone, a fever with a sign of sepsis ---------
+# Geneva II et al., Open Forum Infect Dis 2019;6(4):ofz032: in healthy adults the normal range
+# (mean +/- 2 SD) reaches down to 35.7 C by mouth and 35.0 C under the arm, so a reading just
+# below 36 C is not by itself a sign of sepsis; SIRS (Bone 1992) needs two criteria, and the
+# "afebrile or hypothermic" warning of Taplitz 2018 is about neutropenic patients.
+
+@pytest.mark.parametrize(("cbc", "history", "expected"), [
+    pytest.param(NORMAL, History(temperature_c=35.8), "none", id="normal count, 35.8 C"),
+    pytest.param(CBC(6.0, neutrophils=3.5, hemoglobin=11.5, platelets=250),
+                 History(sex="female", temperature_c=35.8), "routine", id="mild anemia, 35.8 C"),
+    pytest.param(CBC(3.8, neutrophils=2.1), History(temperature_c=35.7), "routine",
+                 id="WBC 3.8 ANC 2.1, 35.7 C"),
+])
+def test_a_low_temperature_alone_without_neutropenia_is_not_an_emergency(cbc, history, expected):
+    t = triage(cbc, history)
+    assert t.level == expected
+    assert "healthy adults often read below 36 C" in t.explain()
+
+
+@pytest.mark.parametrize(("cbc", "history"), [
+    pytest.param(CBC(0.8), History(temperature_c=35.4, **NADIR), id="nadir, no differential"),
+    pytest.param(CBC(1.2, neutrophils=0.4), History(temperature_c=35.5), id="ANC 0.4, no chemo"),
+    pytest.param(CBC(3.0, neutrophils=1.2), History(temperature_c=35.5), id="ANC 1.2"),
+    pytest.param(CBC(6.0, neutrophils=3.5, hemoglobin=11.0), History(
+        sex="female", temperature_c=35.5, symptoms=["confusion"]), id="with confusion"),
+])
+def test_a_low_temperature_with_neutropenia_or_another_sign_stays_an_emergency(cbc, history):
+    assert triage(cbc, history).level == "emergency"
+
+
+@pytest.mark.parametrize("sign", SEPSIS)
+@pytest.mark.parametrize("cbc", [NORMAL, CBC(18.0, neutrophils=16.0)])
+def test_a_fever_with_one_sign_of_sepsis_is_an_emergency_whatever_the_count(sign, cbc):
+    """Sepsis-3 (Singer 2016): an infection with organ dysfunction is sepsis; fever with low
+    blood pressure, confusion or breathlessness is not a "see a doctor today"."""
+    assert triage(cbc, History(temperature_c=39.0, symptoms=[sign])).level == "emergency"
+    assert triage(cbc, History(symptoms=["fever", sign])).level == "emergency"
+    assert triage(cbc, History(symptoms=[sign])).level == "urgent"
+
+
+def test_a_drug_for_agranulocytosis_with_a_sore_throat_and_no_differential_is_urgent():
+    """Clozapine label section 17 and ATA 2016: fever or sore throat on the drug needs an ANC
+    now; a normal total white count without a differential does not make it 'none'."""
+    t = triage(CBC(6.0), History(medications=["clozapine"], symptoms=["sore_throat"]))
+    assert t.level == "urgent"
+    assert "differential" in t.patient_advice and "next dose" in t.patient_advice
+    assert triage(CBC(6.0, neutrophils=3.5), History(medications=["clozapine"],
+                                                    symptoms=["sore_throat"])).level == "none"
