@@ -580,3 +580,16 @@ def test_a_drug_for_agranulocytosis_with_a_sore_throat_and_no_differential_is_ur
     assert "differential" in t.patient_advice and "next dose" in t.patient_advice
     assert triage(CBC(6.0, neutrophils=3.5), History(medications=["clozapine"],
                                                     symptoms=["sore_throat"])).level == "none"
+
+
+def test_bruising_at_the_nadir_is_urgent_not_a_suspected_leukaemia():
+    """After chemotherapy a fall in all three lines is expected (Crawford 2004): bruising is a
+    reason to count the platelets today, not the new-leukaemia emergency (NICE NG12 is about
+    unexplained bruising); bleeding with platelets below 50 stays an emergency (Estcourt 2017)."""
+    pancytopenic = CBC(1.0, neutrophils=0.3, hemoglobin=9.5, platelets=60)
+    t = triage(pancytopenic, History(sex="female", symptoms=["bruising"], **NADIR))
+    assert t.level == "urgent" and "pancytopenia_with_bleeding" not in t.rule_ids
+    assert triage(LOW_ANC, History(symptoms=["bruising"], **NADIR)).level == "urgent"
+    assert triage(CBC(1.0, neutrophils=0.3, hemoglobin=9.5, platelets=30),
+                  History(sex="female", symptoms=["bleeding"], **NADIR)).level == "emergency"
+    assert triage(pancytopenic, History(sex="female", symptoms=["bruising"])).level == "emergency"
