@@ -593,3 +593,10 @@ def test_bruising_at_the_nadir_is_urgent_not_a_suspected_leukaemia():
     assert triage(CBC(1.0, neutrophils=0.3, hemoglobin=9.5, platelets=30),
                   History(sex="female", symptoms=["bleeding"], **NADIR)).level == "emergency"
     assert triage(pancytopenic, History(sex="female", symptoms=["bruising"])).level == "emergency"
+
+
+def test_a_warning_sign_with_a_low_count_says_call_now():
+    """Patient guides (CDC; American Cancer Society) tell a patient with a low count and a sign
+    of infection to call at once, not later the same day."""
+    advice = triage(LOW_ANC, History(temperature_c=38.0, **NADIR)).patient_advice
+    assert "now" in advice and "call today" not in advice
