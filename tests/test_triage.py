@@ -600,3 +600,18 @@ def test_a_warning_sign_with_a_low_count_says_call_now():
     of infection to call at once, not later the same day."""
     advice = triage(LOW_ANC, History(temperature_c=38.0, **NADIR)).patient_advice
     assert "now" in advice and "call today" not in advice
+
+
+@pytest.mark.parametrize("wbc", [0.8, 1.5, 2.9])
+def test_a_fever_after_chemotherapy_with_a_low_white_count_and_no_differential_is_an_emergency(
+        wbc):
+    """Freifeld 2011: neutropenia includes an ANC expected to fall below 0.5, and empirical
+    antibiotics are not delayed for results; a low WBC with no differential at the nadir with
+    38.3 C (once) or 38.0 C for an hour is febrile neutropenia until the ANC is known."""
+    assert triage(CBC(wbc), History(temperature_c=38.5, **NADIR)).level == "emergency"
+    assert triage(CBC(wbc), History(temperature_c=38.0, fever_hours=1.0,
+                                    **NADIR)).level == "emergency"
+    assert triage(CBC(wbc), History(temperature_c=38.0, fever_hours=0.5,
+                                    **NADIR)).level == "urgent"
+    assert triage(CBC(wbc), History(temperature_c=38.5,
+                                    days_since_chemotherapy=20)).level == "urgent"
