@@ -615,3 +615,10 @@ def test_a_fever_after_chemotherapy_with_a_low_white_count_and_no_differential_i
                                     **NADIR)).level == "urgent"
     assert triage(CBC(wbc), History(temperature_c=38.5,
                                     days_since_chemotherapy=20)).level == "urgent"
+
+
+def test_two_signs_of_sepsis_cite_sirs_as_well_as_qsofa():
+    """A temperature below 36 C is a SIRS criterion (Bone 1992), not a qSOFA item (Singer 2016):
+    the rule that counts it among two signs cites both."""
+    t = triage(NORMAL, History(symptoms=["confusion"], temperature_c=35.5))
+    assert "[rule sepsis_signs_any_count; Singer 2016; Bone 1992]" in t.explain()
