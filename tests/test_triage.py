@@ -622,3 +622,11 @@ def test_two_signs_of_sepsis_cite_sirs_as_well_as_qsofa():
     the rule that counts it among two signs cites both."""
     t = triage(NORMAL, History(symptoms=["confusion"], temperature_c=35.5))
     assert "[rule sepsis_signs_any_count; Singer 2016; Bone 1992]" in t.explain()
+
+
+def test_a_fever_after_chemotherapy_with_a_normal_white_count_and_no_differential_is_urgent():
+    """Freifeld 2011: only the ANC decides febrile neutropenia; a fever in the nadir window is
+    never 'nothing needs action' while the differential is missing."""
+    assert triage(CBC(6.0), History(temperature_c=38.5, **NADIR)).level == "urgent"
+    known = triage(CBC(6.0, neutrophils=4.0), History(temperature_c=38.5, **NADIR))
+    assert "fever_after_chemotherapy_no_differential" not in known.rule_ids
