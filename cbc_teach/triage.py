@@ -421,8 +421,10 @@ def _facts(cbc: CBC, history: History, cls: Classification) -> tuple[dict[str, b
     c["agranulocytosis_symptoms"] = _labels(agran)
 
     drugs = [m for m in signs["agranulocytosis_drugs"]["medications"] if m in history.medications]
-    limit_key = "duffy_null_anc_below" if history.duffy_null else "anc_below"
-    limit = th["agranulocytosis_drug"][limit_key]
+    # the clozapine label's lower limit in benign ethnic (Duffy-null) neutropenia is clozapine's
+    relaxed = history.duffy_null is True and bool(drugs) and all(
+        d in th["agranulocytosis_drug"]["duffy_null_drugs"] for d in drugs)
+    limit = th["agranulocytosis_drug"]["duffy_null_anc_below" if relaxed else "anc_below"]
     f["agranulocytosis_drug"] = bool(drugs)
     f["drug_neutropenia"] = bool(drugs) and (
         (anc is not None and anc < limit) or (anc is None and f["low_white"]))

@@ -227,6 +227,19 @@ def test_clozapine_thresholds_follow_the_label(anc, duffy_null, expected):
     assert ("agranulocytosis_drug" in t.rule_ids) is (expected == "urgent")
 
 
+@pytest.mark.parametrize("drug", ["methimazole", "sulfasalazine", "carbamazepine"])
+def test_the_duffy_null_relaxation_is_clozapine_s_only(drug):
+    """The label's lower interruption limit for benign ethnic (Duffy-null) neutropenia is a
+    clozapine rule: on another drug known for agranulocytosis an ANC of 0.8 in a Duffy-null
+    patient still means stop the drug and check the count today."""
+    on_drug = History(medications=[drug], duffy_null=True)
+    assert "agranulocytosis_drug" in triage(CBC(2.5, neutrophils=0.8), on_drug).rule_ids
+    both = History(medications=["clozapine", drug], duffy_null=True)
+    assert "agranulocytosis_drug" in triage(CBC(2.5, neutrophils=0.8), both).rule_ids
+    alone = History(medications=["clozapine"], duffy_null=True)
+    assert "agranulocytosis_drug" not in triage(CBC(2.5, neutrophils=0.8), alone).rule_ids
+
+
 def test_a_drug_with_a_low_wbc_and_no_differential_asks_for_the_count_today():
     """On an antithyroid drug a low WBC with no differential is urgent (the ANC may be very low)."""
     t = triage(CBC(2.1), History(medications=["carbimazole"]))
