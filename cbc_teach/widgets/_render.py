@@ -6,11 +6,19 @@ HTML looks the same in JupyterLab, Notebook 7 and Voila; the text is determinist
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from ..render import COLOURS, TRIAGE_TITLES, badge, banner, cause_html, esc, triage_html
+from ._shared import (
+    _BOX,
+    _TABLE,
+    _TD,
+    _TH,
+    _sentence_case,
+    error_banner,
+    plain_words,
+    section,
+)
 from ._svg import Series, chart, histogram, range_bar
 from .viewmodels import (
     CAUSES_SHOWN,
@@ -23,52 +31,16 @@ from .viewmodels import (
 )
 
 __all__ = [
-    "badge", "banner", "case_html", "cbc_html", "error_banner", "population_html", "section",
+    "badge",
+    "banner",
+    "case_html",
+    "cbc_html",
+    "error_banner",
+    "plain_words",
+    "population_html",
+    "section",
     "timecourse_html",
 ]
-
-_BOX = "font-family:sans-serif;font-size:13px;line-height:1.45;max-width:760px"
-_TABLE = "border-collapse:collapse;margin:4px 0"
-_TD = "padding:2px 8px;border-bottom:1px solid #ddd;vertical-align:middle"
-_TH = "padding:2px 8px;border-bottom:2px solid #999;text-align:left"
-
-
-# How a remark written for Python users names a setting, and how an explorer's reader finds it.
-_SETTING = re.compile(r"(?:pass |use )?\b(sex|population|age_years)=(['\"]?)([\w.-]+)\2")
-_SETTING_WORDS = {"sex": "the sex", "population": "the reference population",
-                  "age_years": "the age"}
-
-
-def plain_words(text: str) -> str:
-    """A remark as an explorer's reader needs it: settings named in words, not as arguments.
-
-    >>> plain_words("No sex was given; pass sex='male' to use 13.0 g/dL.")
-    'No sex was given; choose male as the sex to use 13.0 g/dL.'
-    >>> plain_words("Age 10 is under 18: population='child' uses children's intervals.")
-    "Age 10 is under 18: child as the reference population uses children's intervals."
-    """
-    def words(match: re.Match) -> str:
-        verb = "choose " if match.group(0).startswith(("pass ", "use ")) else ""
-        return f"{verb}{match.group(3).replace('_', ' ')} as {_SETTING_WORDS[match.group(1)]}"
-
-    return _SETTING.sub(words, text)
-
-
-def error_banner(message: str | None) -> str:
-    """The friendly message shown when the controls do not make a valid input."""
-    if not message:
-        return ""
-    return banner(
-        "error",
-        "⚠ Not updated: these values do not make a valid input. The last valid result is "
-        "still shown below.",
-        [message],
-    )
-
-
-def section(title: str, body: str) -> str:
-    """A titled block."""
-    return f'<div style="margin:8px 0"><div style="font-weight:bold">{esc(title)}</div>{body}</div>'
 
 
 def _value_text(bar) -> str:
@@ -168,10 +140,6 @@ def cbc_html(view: CBCView) -> dict[str, str]:
     (True, True)
     """
     return {"status": cbc_status_html(view), "details": cbc_details_html(view)}
-
-
-def _sentence_case(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def population_html(view: PopulationView) -> dict[str, str]:

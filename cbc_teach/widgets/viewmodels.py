@@ -32,11 +32,19 @@ import numpy as np
 
 from ..cbc import CBC, PERCENT_TOLERANCE
 from ..classify import ANALYTE_LABELS, CTCAE_LABELS, FINDINGS, Classification, classify
-from ..errors import CBCTeachError, InvalidParameterError, unknown_name_message
-from ..reference import POPULATION_LABELS, adult_age, populations, reference_interval
+from ..errors import CBCTeachError, InvalidParameterError
+from ..reference import adult_age, populations, reference_interval
 from ..severity import anc_severity as _shared_anc_severity
-from ..severity import profound_limit as _shared_profound_limit
-from ..severity import severity_bands as _shared_severity_bands
+from ._shared import (
+    Badge,
+    _band_upper,
+    _check_choice,
+    _merged,
+    _profound_limit,
+    population_label,
+    severity_bands,
+    status_symbol,
+)
 
 __all__ = [
     "Badge",
@@ -102,66 +110,6 @@ _SEXES = ("not_given", "female", "male")
 
 _GRADE_WORDS = {0: "not decreased", 1: "mild", 2: "moderate", 3: "severe", 4: "life-threatening"}
 
-#: Symbols shown next to every status, so that colour is never the only signal.
-_STATUS_SYMBOLS = {
-    "low": "▼",
-    "normal": "✓",
-    "high": "▲",
-    "not assessed": "–",
-    "none": "✓",
-    "mild": "▼",
-    "moderate": "▼▼",
-    "severe": "▼▼▼",
-}
-
-
-def status_symbol(status: str) -> str:
-    """The symbol shown beside a status word (colour is never the only signal).
-
-    >>> status_symbol("low"), status_symbol("severe")
-    ('▼', '▼▼▼')
-    """
-    return _STATUS_SYMBOLS.get(status, "•")
-
-
-def population_label(population: str) -> str:
-    """A population's name as a student reads it.
-
-    >>> population_label("duffy_null")
-    'adults with the Duffy-null phenotype'
-    """
-    return POPULATION_LABELS.get(population, population.replace("_", " "))
-
-
-@functools.cache
-def severity_bands() -> tuple[dict, ...]:
-    """The neutropenia severity bands of ``data/severity.csv`` (ANC, x10^9/L), mildest first.
-
-    Each band is a dict with ``grade``, ``lower``, ``upper`` (``-inf``/``inf`` when open) and
-    ``source``; ``profound`` (a sub-band of ``severe``) is left out.
-
-    >>> [(b["grade"], b["upper"]) for b in severity_bands()]
-    [('mild', 1.5), ('moderate', 1.0), ('severe', 0.5)]
-    """
-    return tuple(dataclasses.asdict(b) for b in _shared_severity_bands())
-
-
-def _profound_limit() -> float:
-    return _shared_profound_limit()
-
-
-def _band_upper(grade: str) -> float:
-    return next(b["upper"] for b in severity_bands() if b["grade"] == grade)
-
-
-@dataclass(frozen=True)
-class Badge:
-    """A status shown as a coloured badge whose text also says it (symbol and word)."""
-
-    status: str  # "low", "normal", "high", "none", "mild", "moderate", "severe", "unknown"
-    text: str
-    detail: str = ""
-
 
 @dataclass(frozen=True)
 class RangeBar:
@@ -220,24 +168,6 @@ class CBCView:
         'normal'
         """
         return dataclasses.replace(self, error=message)
-
-
-def _merged(defaults: Mapping[str, Any], values: Mapping[str, Any] | None,
-            overrides: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(defaults)
-    for source in (values or {}), overrides:
-        for name, value in source.items():
-            if name not in defaults:
-                raise InvalidParameterError(unknown_name_message("control", name, defaults))
-            merged[name] = value
-    return merged
-
-
-def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise InvalidParameterError(
-            f"The {name!r} control must be one of {', '.join(map(repr, allowed))}; got {value!r}."
-        )
 
 
 def cbc_from_values(values: Mapping[str, Any]) -> CBC:
@@ -443,8 +373,6 @@ def _finding_order(name: str) -> int:
     return FINDINGS.index(name) if name in FINDINGS else len(FINDINGS)
 
 
-# --- PopulationExplorer -----------------------------------------------------------------------
-
 #: How many healthy people are simulated per population, and with which seed (fixed, so the
 #: explorer shows the same people every time).
 POPULATION_SAMPLE = 20_000
@@ -582,8 +510,6 @@ def population_view(values: Mapping[str, Any] | None = None, /, **overrides: Any
     return PopulationView(values=MappingProxyType(values), rows=tuple(rows),
                           analyte=values["analyte"], lower_limit=float(limit), headline=headline)
 
-
-# --- TimeCourseExplorer -----------------------------------------------------------------------
 
 #: The TimeCourseExplorer's starting values: the typical patient (0) on one full-dose cycle of
 #: docetaxel without G-CSF, drawn against the same course with G-CSF.
@@ -729,8 +655,6 @@ def timecourse_view(values: Mapping[str, Any] | None = None, /, **overrides: Any
                           rows=rows, headline=headline, effect=effect, recovery_level=limit,
                           severe_below=severe, moderate_below=_band_upper("moderate"))
 
-
-# --- CaseExplorer -----------------------------------------------------------------------------
 
 #: The CaseExplorer's starting values: the healthy adult of :data:`CBC_DEFAULTS` with an empty
 #: history. ``temperature_c`` is used only when ``temperature_measured`` is True (an
