@@ -14,18 +14,16 @@ from ._shared import (
     _TABLE,
     _TD,
     _TH,
-    _sentence_case,
     error_banner,
     plain_words,
     section,
 )
-from ._svg import Series, chart, histogram, range_bar
+from ._svg import Series, chart, range_bar
+from .population_model import population_html
 from .viewmodels import (
     CAUSES_SHOWN,
-    POPULATION_ANALYTES,
     CaseView,
     CBCView,
-    PopulationView,
     TimeCourseView,
     severity_bands,
 )
@@ -140,73 +138,6 @@ def cbc_html(view: CBCView) -> dict[str, str]:
     (True, True)
     """
     return {"status": cbc_status_html(view), "details": cbc_details_html(view)}
-
-
-def population_html(view: PopulationView) -> dict[str, str]:
-    """The PopulationExplorer's HTML: ``summary`` (headline and table) and ``plot``.
-
-    >>> from cbc_teach.widgets.viewmodels import population_view
-    >>> parts = population_html(population_view(population="duffy_null", lower_limit=1.5))
-    >>> "◀ chosen" in parts["summary"], parts["plot"].count("<svg")
-    (True, 3)
-    """
-    if not view.rows:
-        return {"strip": "", "summary": f'<div style="{_BOX}">{error_banner(view.error)}</div>',
-                "plot": ""}
-    label = POPULATION_ANALYTES[view.analyte][0]
-    what = "neutropenic" if view.analyte == "neutrophils" else "low"
-    rows = []
-    for row in view.rows:
-        chosen = row.population == view.values["population"]
-        mark = " ◀ chosen" if chosen else ""
-        weight = "font-weight:bold;" if chosen else ""
-        own = "none in the data file" if row.reference_low is None else f"{row.reference_low:g}"
-        rows.append(
-            f'<tr style="{weight}"><td style="{_TD}">{esc(_sentence_case(row.label))}{mark}</td>'
-            f'<td style="{_TD};text-align:right">{row.n_below:,} of {row.n:,}</td>'
-            f'<td style="{_TD};text-align:right">{100 * row.share:.1f} %</td>'
-            f'<td style="{_TD};text-align:right">{esc(own)}</td></tr>'
-        )
-    table = (
-        f'<table style="{_TABLE}"><thead><tr><th style="{_TH}">Healthy population</th>'
-        f'<th style="{_TH}">Called {what}</th><th style="{_TH}">Share</th>'
-        f'<th style="{_TH}">Its own lower limit (x10^9/L)</th></tr></thead>'
-        "<tbody>" + "".join(rows) + "</tbody></table>"
-    )
-    strip = f'<div class="cbct-strip-box" style="{_BOX}">{banner("info", view.headline)}</div>'
-    summary = (
-        f'<div class="cbct-population" style="{_BOX}">' + error_banner(view.error)
-        + table + "</div>"
-    )
-    panels = []
-    notes = []
-    for row in view.rows:
-        note = f"{100 * row.share:.1f} % below"
-        title = (f"{label} of {row.n:,} healthy {row.label}: {row.n_below:,} "
-                 f"({100 * row.share:.1f} %) below the cut-off {view.lower_limit:g} x10^9/L")
-        panels.append(
-            f'<div style="margin-top:6px"><div><b>{esc(_sentence_case(row.label))}</b></div>'
-            + histogram(row.counts, row.edges, view.lower_limit, title, note=note) + "</div>"
-        )
-        if row.clipped:
-            verb = "lies" if row.clipped == 1 else "lie"
-            notes.append(f"{_sentence_case(row.label)}: {row.clipped:,} of {row.n:,} {verb} "
-                         f"above {row.edges[-1]:g} x10^9/L, drawn in the last bar.")
-    child = next((r for r in view.rows if r.population == "child"), None)
-    if view.analyte == "neutrophils" and child is not None and child.reference_low is not None:
-        notes.append(f"Children's neutrophil limit ({child.reference_low:g} x10^9/L at age 10) "
-                     "is a threshold that defines neutropenia, not a percentile of healthy "
-                     "children, so few healthy children fall below it.")
-    plot = (
-        f'<div style="{_BOX}">'
-        f"<div>{esc(label)} (x10^9/L) of simulated healthy people. Bars left of the dashed "
-        "cut-off (dark red, hatched) are healthy people the cut-off calls low; each panel is "
-        "scaled to its tallest bar.</div>"
-        + "".join(panels)
-        + "".join(f"<p><i>Note:</i> {esc(n)}</p>" for n in notes)
-        + "</div>"
-    )
-    return {"strip": strip, "summary": summary, "plot": plot}
 
 
 #: Fills of the severity bands on the time-course chart (light, so the lines stay readable).

@@ -28,12 +28,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
-
 from ..cbc import CBC, PERCENT_TOLERANCE
 from ..classify import ANALYTE_LABELS, CTCAE_LABELS, FINDINGS, Classification, classify
 from ..errors import CBCTeachError, InvalidParameterError
-from ..reference import adult_age, populations, reference_interval
+from ..reference import adult_age
 from ..severity import anc_severity as _shared_anc_severity
 from ._shared import (
     Badge,
@@ -44,6 +42,17 @@ from ._shared import (
     population_label,
     severity_bands,
     status_symbol,
+)
+from .population_model import (
+    CHILD_REFERENCE_AGE,
+    POPULATION_ANALYTES,
+    POPULATION_DEFAULTS,
+    POPULATION_SAMPLE,
+    POPULATION_SEED,
+    PopulationRow,
+    PopulationView,
+    population_view,
+    reference_low,
 )
 
 __all__ = [
@@ -371,144 +380,6 @@ def cbc_view(values: Mapping[str, Any] | None = None, /, **overrides: Any) -> CB
 
 def _finding_order(name: str) -> int:
     return FINDINGS.index(name) if name in FINDINGS else len(FINDINGS)
-
-
-#: How many healthy people are simulated per population, and with which seed (fixed, so the
-#: explorer shows the same people every time).
-POPULATION_SAMPLE = 20_000
-POPULATION_SEED = 2024
-#: Age used for the children's reference limit when a single limit is needed (children's
-#: neutrophil thresholds change in the first year; 10 years is in the widest band).
-CHILD_REFERENCE_AGE = 10.0
-
-#: The PopulationExplorer's starting values. ``lower_limit`` None means "the chosen
-#: population's own lower reference limit" (read from the data file when needed).
-POPULATION_DEFAULTS: Mapping[str, Any] = MappingProxyType({
-    "population": "adult",
-    "analyte": "neutrophils",
-    "lower_limit": None,
-})
-
-#: Analytes the PopulationExplorer can show: (label, histogram upper end, bin width).
-POPULATION_ANALYTES = {
-    "neutrophils": ("ANC (neutrophils)", 10.0, 0.2),
-    "wbc": ("WBC", 16.0, 0.25),
-}
-
-
-@dataclass(frozen=True, eq=False)
-class PopulationRow:
-    """One simulated healthy population against the cut-off."""
-
-    population: str
-    label: str
-    n: int
-    n_below: int
-    reference_low: float | None
-    counts: tuple[int, ...]
-    edges: tuple[float, ...]
-    clipped: int
-
-    @property
-    def share(self) -> float:
-        """The share of these healthy people below the cut-off (0 to 1)."""
-        return self.n_below / self.n if self.n else 0.0
-
-
-@dataclass(frozen=True, eq=False)
-class PopulationView:
-    """What the PopulationExplorer shows; ``shares`` maps each population to its share low."""
-
-    values: Mapping[str, Any]
-    rows: tuple[PopulationRow, ...] = ()
-    error: str | None = None
-    analyte: str = "neutrophils"
-    lower_limit: float | None = None
-    headline: str = ""
-
-    @property
-    def shares(self) -> dict[str, float]:
-        """Population -> share of its healthy people called low by the cut-off."""
-        return {row.population: row.share for row in self.rows}
-
-    @property
-    def chosen(self) -> PopulationRow | None:
-        """The row of the chosen population."""
-        wanted = self.values.get("population")
-        return next((row for row in self.rows if row.population == wanted), None)
-
-    def with_error(self, message: str) -> PopulationView:
-        """The same results with an error message added."""
-        return dataclasses.replace(self, error=message)
-
-
-def reference_low(analyte: str, population: str) -> float | None:
-    """A population's lower reference limit for ``analyte`` (children: at age 10).
-
-    >>> reference_low("neutrophils", "duffy_null")
-    1.2
-    """
-    age = CHILD_REFERENCE_AGE if population == "child" else None
-    iv = reference_interval(analyte, population, age)
-    return None if iv is None else iv.low
-
-
-@functools.cache
-def _healthy(population: str, analyte: str) -> tuple[Any, tuple[int, ...], tuple[float, ...], int]:
-    """Sorted simulated values, histogram counts and edges, and how many lie past the top."""
-    from ..simulate import cohort
-
-    people = cohort(POPULATION_SAMPLE, population=population, seed=POPULATION_SEED)
-    values = np.sort(people[analyte])
-    _label, top, width = POPULATION_ANALYTES[analyte]
-    edges = np.linspace(0.0, top, round(top / width) + 1)
-    counts, _ = np.histogram(np.minimum(values, top - width / 2), bins=edges)
-    clipped = int(np.sum(values >= top))
-    return values, tuple(int(c) for c in counts), tuple(round(float(e), 10) for e in edges), clipped
-
-
-def population_view(values: Mapping[str, Any] | None = None, /, **overrides: Any) -> PopulationView:
-    """The PopulationExplorer's view model: each healthy population against one cut-off.
-
-    Every simulated person is healthy, so each share below the cut-off is a share of false
-    alarms. The people are simulated once per population (``POPULATION_SAMPLE`` of them, seed
-    ``POPULATION_SEED``) and reused.
-
-    >>> v = population_view(lower_limit=1.5)
-    >>> v.shares["adult"] < 0.05 < v.shares["duffy_null"]
-    True
-    >>> print(v.headline)  # doctest: +ELLIPSIS
-    A lower limit of 1.5 x10^9/L calls ... % of healthy adults neutropenic (... of 20,000)...
-    """
-    values = _merged(POPULATION_DEFAULTS, values, overrides)
-    _check_choice("analyte", values["analyte"], tuple(POPULATION_ANALYTES))
-    _check_choice("population", values["population"], populations())
-    limit = values["lower_limit"]
-    if limit is None:
-        limit = reference_low(values["analyte"], values["population"])
-        values["lower_limit"] = limit
-    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 0 <= limit < 1000:
-        return PopulationView(values=MappingProxyType(values), analyte=values["analyte"],
-                              error=f"The 'lower_limit' must be a number of x10^9/L, at least "
-                                    f"0; got {limit!r}.")
-    rows = []
-    for name in populations():
-        sorted_values, counts, edges, clipped = _healthy(name, values["analyte"])
-        below = int(np.searchsorted(sorted_values, limit, side="left"))
-        rows.append(PopulationRow(
-            population=name, label=population_label(name), n=len(sorted_values),
-            n_below=below, reference_low=reference_low(values["analyte"], name),
-            counts=counts, edges=edges, clipped=clipped,
-        ))
-    chosen = next(row for row in rows if row.population == values["population"])
-    what = "neutropenic" if values["analyte"] == "neutrophils" else "low"
-    headline = (
-        f"A lower limit of {limit:g} x10^9/L calls {100 * chosen.share:.1f} % of healthy "
-        f"{chosen.label} {what} ({chosen.n_below:,} of {chosen.n:,}). "
-        "A reference interval is built to call 2.5 % of its own healthy population low."
-    )
-    return PopulationView(values=MappingProxyType(values), rows=tuple(rows),
-                          analyte=values["analyte"], lower_limit=float(limit), headline=headline)
 
 
 #: The TimeCourseExplorer's starting values: the typical patient (0) on one full-dose cycle of
