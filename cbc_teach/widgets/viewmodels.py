@@ -21,7 +21,6 @@ The differential adds up to 6.5 x10^9/L (...), more than the 'wbc' of 2 x10^9/L 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,10 +31,8 @@ from ..cbc import CBC, PERCENT_TOLERANCE
 from ..classify import ANALYTE_LABELS, CTCAE_LABELS, FINDINGS, Classification, classify
 from ..errors import CBCTeachError, InvalidParameterError
 from ..reference import adult_age
-from ..severity import anc_severity as _shared_anc_severity
 from ._shared import (
     Badge,
-    _band_upper,
     _check_choice,
     _merged,
     _profound_limit,
@@ -53,6 +50,12 @@ from .population_model import (
     PopulationView,
     population_view,
     reference_low,
+)
+from .timecourse_model import (
+    TIMECOURSE_DEFAULTS,
+    CourseRow,
+    TimeCourseView,
+    timecourse_view,
 )
 
 __all__ = [
@@ -380,151 +383,6 @@ def cbc_view(values: Mapping[str, Any] | None = None, /, **overrides: Any) -> CB
 
 def _finding_order(name: str) -> int:
     return FINDINGS.index(name) if name in FINDINGS else len(FINDINGS)
-
-
-#: The TimeCourseExplorer's starting values: the typical patient (0) on one full-dose cycle of
-#: docetaxel without G-CSF, drawn against the same course with G-CSF.
-TIMECOURSE_DEFAULTS: Mapping[str, Any] = MappingProxyType({
-    "regimen": "docetaxel",
-    "dose_fraction": 1.0,
-    "cycles": 1,
-    "cycle_days": 21,
-    "gcsf": False,
-    "compare": True,
-    "patient": 0,
-    "log_scale": True,
-})
-
-
-@dataclass(frozen=True)
-class CourseRow:
-    """The numbers a student reads off one course."""
-
-    label: str
-    gcsf: bool
-    nadir_anc: float
-    nadir_day: float
-    severity: str
-    days_below_severe: float  # days with ANC below the severe band's upper limit (0.5)
-    days_below_moderate: float  # days with ANC below the moderate band's upper limit (1.0)
-    recovery_day: float | None
-
-
-@dataclass(frozen=True, eq=False)
-class TimeCourseView:
-    """What the TimeCourseExplorer shows; ``course`` is the chosen :class:`TimeCourse`.
-
-    ``comparison`` is the same course with G-CSF switched the other way (None when not asked).
-    """
-
-    values: Mapping[str, Any]
-    course: Any = None
-    comparison: Any = None
-    error: str | None = None
-    rows: tuple[CourseRow, ...] = ()
-    headline: str = ""
-    effect: str = ""
-    recovery_level: float = 1.5
-    severe_below: float = 0.5  # set from data/severity.csv by timecourse_view
-    moderate_below: float = 1.0
-
-    def with_error(self, message: str) -> TimeCourseView:
-        """The same results with an error message added."""
-        return dataclasses.replace(self, error=message)
-
-
-@functools.lru_cache(maxsize=256)
-def _chemo_course(regimen: str, cycles: int, cycle_days: float, dose_fraction: float,
-                  gcsf: bool, patient: int) -> Any:
-    from ..simulate import chemo_course
-
-    return chemo_course(regimen, cycles=cycles, cycle_days=cycle_days,
-                        dose_fraction=dose_fraction, gcsf=gcsf,
-                        seed=None if patient == 0 else patient)
-
-
-def _severity_word(anc: float, lower_limit: float) -> str:
-    grade = _shared_anc_severity(anc, lower_limit)
-    return "no neutropenia" if grade == "none" else f"{grade} neutropenia"
-
-
-def _course_row(course: Any, lower_limit: float) -> CourseRow:
-    return CourseRow(
-        label="with G-CSF" if course.gcsf else "without G-CSF",
-        gcsf=course.gcsf,
-        nadir_anc=course.nadir_anc,
-        nadir_day=course.nadir_day,
-        severity=_severity_word(course.nadir_anc, lower_limit),
-        days_below_severe=course.days_below(_band_upper("severe")),
-        days_below_moderate=course.days_below(_band_upper("moderate")),
-        recovery_day=course.recovery_day,
-    )
-
-
-def _days(x: float) -> str:
-    return f"{x:.1f} day" + ("" if round(x, 1) == 1 else "s")
-
-
-def timecourse_view(values: Mapping[str, Any] | None = None, /, **overrides: Any) -> TimeCourseView:
-    """The TimeCourseExplorer's view model: the ANC through a course, with and without G-CSF.
-
-    ``patient`` 0 is the typical patient (published typical values); 1, 2, ... are simulated
-    patients drawn with that seed from the published between-patient variability.
-
-    >>> v = timecourse_view(dose_fraction=1.5)
-    >>> v.rows[0].label, v.rows[0].severity, v.rows[1].label
-    ('without G-CSF', 'severe neutropenia', 'with G-CSF')
-    >>> v.rows[1].days_below_severe < v.rows[0].days_below_severe
-    True
-    """
-    values = _merged(TIMECOURSE_DEFAULTS, values, overrides)
-    from ..simulate import regimens
-
-    _check_choice("regimen", values["regimen"], regimens())
-    for name in ("gcsf", "compare", "log_scale"):
-        if not isinstance(values[name], bool):
-            raise InvalidParameterError(f"The {name!r} control must be True or False; "
-                                        f"got {values[name]!r}.")
-    try:
-        patient = int(values["patient"])
-        if patient != values["patient"] or patient < 0:
-            raise ValueError
-    except (TypeError, ValueError):
-        return TimeCourseView(values=MappingProxyType(values),
-                              error=f"The 'patient' must be 0 (the typical patient) or a "
-                                    f"positive whole number; got {values['patient']!r}.")
-    key = (values["regimen"], values["cycles"], values["cycle_days"], values["dose_fraction"])
-    try:
-        course = _chemo_course(*key, values["gcsf"], patient)
-        comparison = _chemo_course(*key, not values["gcsf"], patient) if values["compare"] \
-            else None
-    except (ValueError, CBCTeachError) as exc:
-        return TimeCourseView(values=MappingProxyType(values), error=str(exc))
-    limit = course.recovery_level
-    rows = tuple(_course_row(c, limit) for c in (course, comparison) if c is not None)
-    rows = tuple(sorted(rows, key=lambda r: r.gcsf))  # without G-CSF first
-    main = _course_row(course, limit)
-    recovery = (f"back to {limit:g} on day {main.recovery_day:.1f}"
-                if main.recovery_day is not None
-                else f"never below {limit:g}" if main.nadir_anc >= limit
-                else f"not back to {limit:g} by day {course.days[-1]:.0f}")
-    severe = _band_upper("severe")
-    headline = (
-        f"{main.label[0].upper()}{main.label[1:]}: nadir {main.nadir_anc:.2f} x10^9/L on day "
-        f"{main.nadir_day:.1f} ({main.severity}); ANC below {severe:g} for "
-        f"{_days(main.days_below_severe)}; {recovery}."
-    )
-    effect = ""
-    if comparison is not None:
-        off, on = rows[0], rows[1]
-        effect = (
-            f"G-CSF changes the nadir from {off.nadir_anc:.2f} to {on.nadir_anc:.2f} x10^9/L "
-            f"and the time below {severe:g} from {_days(off.days_below_severe)} to "
-            f"{_days(on.days_below_severe)}."
-        )
-    return TimeCourseView(values=MappingProxyType(values), course=course, comparison=comparison,
-                          rows=rows, headline=headline, effect=effect, recovery_level=limit,
-                          severe_below=severe, moderate_below=_band_upper("moderate"))
 
 
 #: The CaseExplorer's starting values: the healthy adult of :data:`CBC_DEFAULTS` with an empty
