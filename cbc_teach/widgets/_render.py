@@ -6,17 +6,22 @@ HTML looks the same in JupyterLab, Notebook 7 and Voila; the text is determinist
 
 from __future__ import annotations
 
-from ..render import COLOURS, TRIAGE_TITLES, badge, banner, cause_html, esc, triage_html
+from ..render import TRIAGE_TITLES, badge, banner, cause_html, esc, triage_html
 from ._shared import (
     _BOX,
     _TABLE,
     _TD,
-    _TH,
     error_banner,
     plain_words,
     section,
 )
-from ._svg import range_bar
+from .cbc_model import (
+    cbc_details_html,
+    cbc_html,
+    cbc_status_html,
+    counts_table,
+    ctcae_table,
+)
 from .population_model import population_html
 from .timecourse_model import (
     timecourse_chart,
@@ -25,14 +30,17 @@ from .timecourse_model import (
 from .viewmodels import (
     CAUSES_SHOWN,
     CaseView,
-    CBCView,
 )
 
 __all__ = [
     "badge",
     "banner",
     "case_html",
+    "cbc_details_html",
     "cbc_html",
+    "cbc_status_html",
+    "counts_table",
+    "ctcae_table",
     "error_banner",
     "plain_words",
     "population_html",
@@ -40,105 +48,6 @@ __all__ = [
     "timecourse_chart",
     "timecourse_html",
 ]
-
-
-def _value_text(bar) -> str:
-    text = f"{bar.value:.3g} {bar.unit}"
-    if bar.percent is not None:
-        text += f" ({bar.percent:.3g} %)"
-    return text
-
-
-def _status_word(status: str) -> str:
-    return {"low": "LOW", "high": "HIGH", "normal": "normal",
-            "not assessed": "not assessed"}.get(status, status)
-
-
-def counts_table(view: CBCView) -> str:
-    """Each count against its reference interval: value, status, and a picture of both."""
-    rows = []
-    for bar in view.bars:
-        fg, _ = COLOURS.get(bar.status, COLOURS["unknown"])
-        label = (f"{bar.label} {bar.value:g} {bar.unit}: {_status_word(bar.status)}; "
-                 f"reference interval {bar.interval_text}")
-        picture = range_bar(bar.value, bar.low, bar.high, bar.axis_max, bar.status, label)
-        rows.append(
-            f'<tr><td style="{_TD}">{esc(bar.label)}</td>'
-            f'<td style="{_TD};text-align:right;white-space:nowrap">{esc(_value_text(bar))}</td>'
-            f'<td style="{_TD};color:{fg};font-weight:bold;white-space:nowrap">'
-            f"{esc(bar.symbol)} {esc(_status_word(bar.status))}</td>"
-            f'<td style="{_TD};line-height:1.1">{picture}'
-            f'<span style="display:block;font-size:11px">{esc(bar.interval_text)}</span>'
-            "</td></tr>"
-        )
-    percent = " (% of WBC)" if view.mode == "percent" else ""
-    return (
-        f'<div style="overflow-x:auto"><table style="{_TABLE}"><thead><tr>'
-        f'<th style="{_TH}">Count</th><th style="{_TH}">Value{percent}</th>'
-        f'<th style="{_TH}">Status</th>'
-        f'<th style="{_TH}">Reference interval (green band)</th></tr></thead>'
-        "<tbody>" + "".join(rows) + "</tbody></table></div>"
-    )
-
-
-def ctcae_table(view: CBCView) -> str:
-    """The CTCAE v5.0 grades as a small table."""
-    if not view.ctcae:
-        return "<p>No graded counts.</p>"
-    rows = "".join(
-        f'<tr><td style="{_TD}">{esc(term)}</td><td style="{_TD};text-align:center">'
-        f"<b>grade {grade}</b></td><td style=\"{_TD}\">{esc(word)}</td></tr>"
-        for term, grade, word in view.ctcae
-    )
-    return (
-        f'<table style="{_TABLE}"><thead><tr><th style="{_TH}">CTCAE v5.0 term</th>'
-        f'<th style="{_TH}">Grade</th><th style="{_TH}">Meaning</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table>"
-    )
-
-
-def cbc_status_html(view: CBCView) -> str:
-    """The top of the CBC explorer: error (if any), population, the WBC and ANC badges."""
-    parts = [f'<div class="cbct-status" style="{_BOX}">', error_banner(view.error)]
-    if view.classification is not None:
-        parts.append(f"<div>Compared with the reference intervals for "
-                     f"<b>{esc(view.population_text)}</b>.</div>")
-        for b in (view.wbc_badge, view.anc_badge):
-            extra = f" <span>{esc(b.detail)}</span>" if b.detail else ""
-            parts.append(f"<div>{badge(b.status, b.text)}{extra}</div>")
-        findings = ", ".join(f.replace("_", " ") for f in view.findings) or "none"
-        parts.append(f"<div><b>Findings:</b> {esc(findings)}</div>")
-    parts.append("</div>")
-    return "".join(parts)
-
-
-def cbc_details_html(view: CBCView) -> str:
-    """The counts table, the CTCAE grades, remarks and the full explanation."""
-    if view.classification is None:
-        return ""
-    notes = "".join(f"<p><i>Note:</i> {esc(plain_words(n))}</p>"
-                    for n in (*view.notes, *view.remarks))
-    return (
-        f'<div class="cbct-details" style="{_BOX}">'
-        + counts_table(view)
-        + ctcae_table(view)
-        + notes
-        + '<details><summary style="cursor:pointer">Full explanation with sources</summary>'
-        f'<pre style="white-space:pre-wrap;font-size:12px">{esc(plain_words(view.explanation))}</pre>'
-        "</details></div>"
-    )
-
-
-def cbc_html(view: CBCView) -> dict[str, str]:
-    """The CBC explorer's HTML, by display area (``status`` and ``details``).
-
-    >>> from cbc_teach.widgets.viewmodels import cbc_view
-    >>> parts = cbc_html(cbc_view(wbc=2.8, neutrophils=0.9, lymphocytes=1.5, monocytes=0.3,
-    ...                           eosinophils=0.08, basophils=0.02))
-    >>> "▼ LOW" in parts["status"], "MODERATE neutropenia" in parts["status"]
-    (True, True)
-    """
-    return {"status": cbc_status_html(view), "details": cbc_details_html(view)}
 
 
 #: Triage level -> (colour key, title with its symbol).
