@@ -70,7 +70,7 @@ _FACTS = frozenset({
     "hypothermia", "sepsis_sign", "two_sepsis_signs", "warning_sign", "infection_sign",
     "agranulocytosis_symptom", "agranulocytosis_drug", "drug_neutropenia", "bleeding",
     "bruising", "platelets_unknown", "severe_thrombocytopenia", "platelets_below_bleeding",
-    "severe_anemia", "any_symptom", "hyperleukocytosis",
+    "severe_anemia", "any_symptom", "hyperleukocytosis", "neutropenic", "hypothermia_alone",
 })
 
 
@@ -392,9 +392,15 @@ def _facts(cbc: CBC, history: History, cls: Classification) -> tuple[dict[str, b
     # symptoms
     sepsis = [s for s in signs["sepsis"]["symptoms"] if s in symptoms]
     sepsis_words = [term_label("symptoms", s) for s in sepsis]
+    # Below 36 C is a sign of sepsis on its own only in a neutropenic patient (Taplitz 2018);
+    # otherwise only beside another sign (SIRS counts two criteria): in healthy adults a
+    # reading under the arm, or by mouth, is often below 36 C (Geneva 2019).
+    f["neutropenic"] = ("neutropenia" in cls.findings or f["severe_neutropenia"]
+                        or (anc is None and f["low_white"]))
+    f["hypothermia_alone"] = f["hypothermia"] and not f["neutropenic"] and not sepsis
     if f["hypothermia"]:
         sepsis_words.append(f"a temperature of {t:g} C, below {th['hypothermia']['below_c']:g} C")
-    f["sepsis_sign"] = bool(sepsis_words)
+    f["sepsis_sign"] = bool(sepsis_words) and not f["hypothermia_alone"]
     f["two_sepsis_signs"] = len(sepsis_words) >= 2
     c["sepsis_signs"] = ", ".join(sepsis_words)
 
@@ -415,8 +421,10 @@ def _facts(cbc: CBC, history: History, cls: Classification) -> tuple[dict[str, b
     c["agranulocytosis_symptoms"] = _labels(agran)
 
     drugs = [m for m in signs["agranulocytosis_drugs"]["medications"] if m in history.medications]
-    limit_key = "duffy_null_anc_below" if history.duffy_null else "anc_below"
-    limit = th["agranulocytosis_drug"][limit_key]
+    # the clozapine label's lower limit in benign ethnic (Duffy-null) neutropenia is clozapine's
+    relaxed = history.duffy_null is True and bool(drugs) and all(
+        d in th["agranulocytosis_drug"]["duffy_null_drugs"] for d in drugs)
+    limit = th["agranulocytosis_drug"]["duffy_null_anc_below" if relaxed else "anc_below"]
     f["agranulocytosis_drug"] = bool(drugs)
     f["drug_neutropenia"] = bool(drugs) and (
         (anc is not None and anc < limit) or (anc is None and f["low_white"]))

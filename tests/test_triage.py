@@ -227,6 +227,19 @@ def test_clozapine_thresholds_follow_the_label(anc, duffy_null, expected):
     assert ("agranulocytosis_drug" in t.rule_ids) is (expected == "urgent")
 
 
+@pytest.mark.parametrize("drug", ["methimazole", "sulfasalazine", "carbamazepine"])
+def test_the_duffy_null_relaxation_is_clozapine_s_only(drug):
+    """The label's lower interruption limit for benign ethnic (Duffy-null) neutropenia is a
+    clozapine rule: on another drug known for agranulocytosis an ANC of 0.8 in a Duffy-null
+    patient still means stop the drug and check the count today."""
+    on_drug = History(medications=[drug], duffy_null=True)
+    assert "agranulocytosis_drug" in triage(CBC(2.5, neutrophils=0.8), on_drug).rule_ids
+    both = History(medications=["clozapine", drug], duffy_null=True)
+    assert "agranulocytosis_drug" in triage(CBC(2.5, neutrophils=0.8), both).rule_ids
+    alone = History(medications=["clozapine"], duffy_null=True)
+    assert "agranulocytosis_drug" not in triage(CBC(2.5, neutrophils=0.8), alone).rule_ids
+
+
 def test_a_drug_with_a_low_wbc_and_no_differential_asks_for_the_count_today():
     """On an antithyroid drug a low WBC with no differential is urgent (the ANC may be very low)."""
     t = triage(CBC(2.1), History(medications=["carbimazole"]))
@@ -530,3 +543,103 @@ def test_triage_is_deterministic():
     h = History(temperature_c=38.4, symptoms=["confusion"])
     a, b = triage(LOW_ANC, h), triage(LOW_ANC, h)
     assert (a.level, a.reasons, a.patient_advice) == (b.level, b.reasons, b.patient_advice)
+
+
+# --- second reading (rev-triage): a low temperature alone, a fever with a sign of sepsis ---------
+# Geneva II et al., Open Forum Infect Dis 2019;6(4):ofz032: in healthy adults the normal range
+# (mean +/- 2 SD) reaches down to 35.7 C by mouth and 35.0 C under the arm, so a reading just
+# below 36 C is not by itself a sign of sepsis; SIRS (Bone 1992) needs two criteria, and the
+# "afebrile or hypothermic" warning of Taplitz 2018 is about neutropenic patients.
+
+@pytest.mark.parametrize(("cbc", "history", "expected"), [
+    pytest.param(NORMAL, History(temperature_c=35.8), "none", id="normal count, 35.8 C"),
+    pytest.param(CBC(6.0, neutrophils=3.5, hemoglobin=11.5, platelets=250),
+                 History(sex="female", temperature_c=35.8), "routine", id="mild anemia, 35.8 C"),
+    pytest.param(CBC(3.8, neutrophils=2.1), History(temperature_c=35.7), "routine",
+                 id="WBC 3.8 ANC 2.1, 35.7 C"),
+])
+def test_a_low_temperature_alone_without_neutropenia_is_not_an_emergency(cbc, history, expected):
+    t = triage(cbc, history)
+    assert t.level == expected
+    assert "healthy adults often read below 36 C" in t.explain()
+
+
+@pytest.mark.parametrize(("cbc", "history"), [
+    pytest.param(CBC(0.8), History(temperature_c=35.4, **NADIR), id="nadir, no differential"),
+    pytest.param(CBC(1.2, neutrophils=0.4), History(temperature_c=35.5), id="ANC 0.4, no chemo"),
+    pytest.param(CBC(3.0, neutrophils=1.2), History(temperature_c=35.5), id="ANC 1.2"),
+    pytest.param(CBC(6.0, neutrophils=3.5, hemoglobin=11.0), History(
+        sex="female", temperature_c=35.5, symptoms=["confusion"]), id="with confusion"),
+])
+def test_a_low_temperature_with_neutropenia_or_another_sign_stays_an_emergency(cbc, history):
+    assert triage(cbc, history).level == "emergency"
+
+
+@pytest.mark.parametrize("sign", SEPSIS)
+@pytest.mark.parametrize("cbc", [NORMAL, CBC(18.0, neutrophils=16.0)])
+def test_a_fever_with_one_sign_of_sepsis_is_an_emergency_whatever_the_count(sign, cbc):
+    """Sepsis-3 (Singer 2016): an infection with organ dysfunction is sepsis; fever with low
+    blood pressure, confusion or breathlessness is not a "see a doctor today"."""
+    assert triage(cbc, History(temperature_c=39.0, symptoms=[sign])).level == "emergency"
+    assert triage(cbc, History(symptoms=["fever", sign])).level == "emergency"
+    assert triage(cbc, History(symptoms=[sign])).level == "urgent"
+
+
+def test_a_drug_for_agranulocytosis_with_a_sore_throat_and_no_differential_is_urgent():
+    """Clozapine label section 17 and ATA 2016: fever or sore throat on the drug needs an ANC
+    now; a normal total white count without a differential does not make it 'none'."""
+    t = triage(CBC(6.0), History(medications=["clozapine"], symptoms=["sore_throat"]))
+    assert t.level == "urgent"
+    assert "differential" in t.patient_advice and "next dose" in t.patient_advice
+    assert triage(CBC(6.0, neutrophils=3.5), History(medications=["clozapine"],
+                                                    symptoms=["sore_throat"])).level == "none"
+
+
+def test_bruising_at_the_nadir_is_urgent_not_a_suspected_leukaemia():
+    """After chemotherapy a fall in all three lines is expected (Crawford 2004): bruising is a
+    reason to count the platelets today, not the new-leukaemia emergency (NICE NG12 is about
+    unexplained bruising); bleeding with platelets below 50 stays an emergency (Estcourt 2017)."""
+    pancytopenic = CBC(1.0, neutrophils=0.3, hemoglobin=9.5, platelets=60)
+    t = triage(pancytopenic, History(sex="female", symptoms=["bruising"], **NADIR))
+    assert t.level == "urgent" and "pancytopenia_with_bleeding" not in t.rule_ids
+    assert triage(LOW_ANC, History(symptoms=["bruising"], **NADIR)).level == "urgent"
+    assert triage(CBC(1.0, neutrophils=0.3, hemoglobin=9.5, platelets=30),
+                  History(sex="female", symptoms=["bleeding"], **NADIR)).level == "emergency"
+    assert triage(pancytopenic, History(sex="female", symptoms=["bruising"])).level == "emergency"
+
+
+def test_a_warning_sign_with_a_low_count_says_call_now():
+    """Patient guides (CDC; American Cancer Society) tell a patient with a low count and a sign
+    of infection to call at once, not later the same day."""
+    advice = triage(LOW_ANC, History(temperature_c=38.0, **NADIR)).patient_advice
+    assert "now" in advice and "call today" not in advice
+
+
+@pytest.mark.parametrize("wbc", [0.8, 1.5, 2.9])
+def test_a_fever_after_chemotherapy_with_a_low_white_count_and_no_differential_is_an_emergency(
+        wbc):
+    """Freifeld 2011: neutropenia includes an ANC expected to fall below 0.5, and empirical
+    antibiotics are not delayed for results; a low WBC with no differential at the nadir with
+    38.3 C (once) or 38.0 C for an hour is febrile neutropenia until the ANC is known."""
+    assert triage(CBC(wbc), History(temperature_c=38.5, **NADIR)).level == "emergency"
+    assert triage(CBC(wbc), History(temperature_c=38.0, fever_hours=1.0,
+                                    **NADIR)).level == "emergency"
+    assert triage(CBC(wbc), History(temperature_c=38.0, fever_hours=0.5,
+                                    **NADIR)).level == "urgent"
+    assert triage(CBC(wbc), History(temperature_c=38.5,
+                                    days_since_chemotherapy=20)).level == "urgent"
+
+
+def test_two_signs_of_sepsis_cite_sirs_as_well_as_qsofa():
+    """A temperature below 36 C is a SIRS criterion (Bone 1992), not a qSOFA item (Singer 2016):
+    the rule that counts it among two signs cites both."""
+    t = triage(NORMAL, History(symptoms=["confusion"], temperature_c=35.5))
+    assert "[rule sepsis_signs_any_count; Singer 2016; Bone 1992]" in t.explain()
+
+
+def test_a_fever_after_chemotherapy_with_a_normal_white_count_and_no_differential_is_urgent():
+    """Freifeld 2011: only the ANC decides febrile neutropenia; a fever in the nadir window is
+    never 'nothing needs action' while the differential is missing."""
+    assert triage(CBC(6.0), History(temperature_c=38.5, **NADIR)).level == "urgent"
+    known = triage(CBC(6.0, neutrophils=4.0), History(temperature_c=38.5, **NADIR))
+    assert "fever_after_chemotherapy_no_differential" not in known.rule_ids

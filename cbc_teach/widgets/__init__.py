@@ -16,8 +16,10 @@ control's value and read ``.state``; both update at once:
 - :class:`PopulationExplorer`: healthy populations against one cut-off.
 - :class:`FilmExplorer`: a virtual blood film; count a 100-cell differential with the keyboard.
 
-The logic behind each display is a pure function in :mod:`cbc_teach.widgets.viewmodels`
-(no ipywidgets needed); the explorers import ipywidgets only when first used. Their sliders
+The widgets are organised by explorer: ``cbc_explorer.py`` (the view) beside ``cbc_model.py``
+(its view model and HTML: pure functions, no ipywidgets needed), and likewise ``case_``,
+``timecourse_`` and ``population_``; :mod:`cbc_teach.widgets.viewmodels` gathers the view
+models' names. The explorers import ipywidgets only when first used. Their sliders
 and tick boxes are the accessible controls of :mod:`cbc_teach.widgets.controls` (anywidget);
 :mod:`cbc_teach.widgets.consistency` keeps every state of the controls a valid input.
 """
@@ -31,7 +33,7 @@ __all__ = ["CBCExplorer", "CaseExplorer", "FilmExplorer", "PopulationExplorer",
            "TimeCourseExplorer"]
 
 # Explorer name -> module: each is imported on first use, so that importing the pure
-# ``cbc_teach.widgets.viewmodels`` does not import ipywidgets.
+# view models (``cbc_teach.widgets.viewmodels``, ``*_model``) does not import ipywidgets.
 _MODULES = {
     "CBCExplorer": "cbc_explorer",
     "CaseExplorer": "case_explorer",

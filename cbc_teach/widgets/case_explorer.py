@@ -24,9 +24,15 @@ from ..causes import known_causes
 from ..history import History, medication_classes, term_label, vocabulary
 from ..triage import warning_signs
 from . import _common as ui
-from ._render import case_html
+from .case_model import (
+    CASE_DEFAULTS,
+    HISTORY_FIELDS,
+    CaseView,
+    case_html,
+    case_view,
+    simulated_case_values,
+)
 from .cbc_explorer import count_controls, count_panel
-from .viewmodels import CASE_DEFAULTS, HISTORY_FIELDS, CaseView, case_view, simulated_case_values
 
 __all__ = ["CaseExplorer"]
 
@@ -108,7 +114,7 @@ class CaseExplorer(ui.Explorer):
     (degrees C; setting it ticks ``temperature_measured``), ``fever_hours``,
     ``days_since_chemotherapy`` (used when "chemotherapy" is among the exposures).
     ``.case_controls``: ``cause``, ``seed``, ``load``, ``reveal``.
-    ``.state``: a :class:`~cbc_teach.widgets.viewmodels.CaseView` (``.causes``, ``.triage``,
+    ``.state``: a :class:`~cbc_teach.widgets.case_model.CaseView` (``.causes``, ``.triage``,
     ``.history``, ``.classification``, ``.error``).
 
     >>> CaseExplorer(symptoms=("fever",)).state.history.symptoms

@@ -23,9 +23,15 @@ import ipywidgets as widgets
 
 from ..reference import populations
 from . import _common as ui
-from ._render import cbc_html
+from .cbc_model import (
+    CBC_DEFAULTS,
+    DIFFERENTIAL_CONTROLS,
+    CBCView,
+    cbc_html,
+    cbc_view,
+    convert_differential,
+)
 from .consistency import PERCENT_RULE, WBC_RULE
-from .viewmodels import CBC_DEFAULTS, DIFFERENTIAL_CONTROLS, CBCView, cbc_view, convert_differential
 
 __all__ = ["CBCExplorer", "count_controls"]
 
@@ -174,14 +180,14 @@ class CBCExplorer(ui.Explorer):
     Shows a badge for the WBC status and for the ANC's severity (colour, symbol and words),
     the CTCAE v5.0 grades, each count on its reference interval, the findings and the full
     explanation with sources. Keyword arguments set the starting values (control names as
-    in ``.controls``; see :data:`~cbc_teach.widgets.viewmodels.CBC_DEFAULTS`); "Reset" goes
+    in ``.controls``; see :data:`~cbc_teach.widgets.cbc_model.CBC_DEFAULTS`); "Reset" goes
     back to them.
 
     ``.controls``: ``mode`` ("absolute" or "percent"), ``wbc``, ``neutrophils``, ``bands``,
     ``lymphocytes``, ``monocytes``, ``eosinophils``, ``basophils`` (x10^9/L, or % of the WBC
     in percent mode), ``red_cells_and_platelets``, ``hemoglobin`` (g/dL), ``mcv`` (fL),
     ``platelets`` (x10^9/L), ``population``, ``age_years``, ``sex``.
-    ``.state``: a :class:`~cbc_teach.widgets.viewmodels.CBCView` (``.classification``,
+    ``.state``: a :class:`~cbc_teach.widgets.cbc_model.CBCView` (``.classification``,
     ``.cbc``, ``.error``, ``.bars``...).
 
     >>> ex = CBCExplorer(population="duffy_null", wbc=3.2, neutrophils=1.3, lymphocytes=1.5,

@@ -19,12 +19,12 @@ from typing import Any
 import ipywidgets as widgets
 
 from . import _common as ui
-from ._render import _sentence_case, population_html
-from .viewmodels import (
+from ._shared import _sentence_case, population_label
+from .population_model import (
     POPULATION_ANALYTES,
     POPULATION_DEFAULTS,
     PopulationView,
-    population_label,
+    population_html,
     population_view,
     reference_low,
 )
@@ -45,7 +45,7 @@ class PopulationExplorer(ui.Explorer):
     ``.controls``: ``population`` (the one the headline speaks of), ``analyte``
     ("neutrophils" or "wbc"), ``lower_limit`` (x10^9/L; starts at the chosen population's own
     lower reference limit). ``.state``: a
-    :class:`~cbc_teach.widgets.viewmodels.PopulationView` (``.shares``, ``.rows``,
+    :class:`~cbc_teach.widgets.population_model.PopulationView` (``.shares``, ``.rows``,
     ``.headline``, ``.error``).
 
     >>> ex = PopulationExplorer(population="duffy_null", lower_limit=1.5)

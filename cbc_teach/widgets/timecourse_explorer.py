@@ -17,8 +17,12 @@ import ipywidgets as widgets
 
 from ..simulate import regimen, regimens
 from . import _common as ui
-from ._render import timecourse_html
-from .viewmodels import TIMECOURSE_DEFAULTS, TimeCourseView, timecourse_view
+from .timecourse_model import (
+    TIMECOURSE_DEFAULTS,
+    TimeCourseView,
+    timecourse_html,
+    timecourse_view,
+)
 
 __all__ = ["TimeCourseExplorer"]
 
@@ -33,7 +37,7 @@ class TimeCourseExplorer(ui.Explorer):
     ``.controls``: ``regimen``, ``dose_fraction`` (x the standard dose), ``cycles``,
     ``cycle_days`` (days), ``gcsf``, ``compare`` (draw the other G-CSF choice), ``patient``
     (0 the typical patient; 1-20 simulated patients), ``log_scale``. ``.state``: a
-    :class:`~cbc_teach.widgets.viewmodels.TimeCourseView` (``.course`` the
+    :class:`~cbc_teach.widgets.timecourse_model.TimeCourseView` (``.course`` the
     :class:`~cbc_teach.simulate.TimeCourse`, ``.comparison``, ``.rows``, ``.error``).
 
     >>> TimeCourseExplorer().state.course.regimen
