@@ -149,7 +149,7 @@ def rules() -> tuple[Rule, ...]:
     """The rules of the table, in the order of the data file (most urgent first).
 
     >>> [r.id for r in rules()][:3]
-    ['febrile_neutropenia', 'sepsis_signs_low_count', 'sepsis_signs_any_count']
+    ['febrile_neutropenia', 'fever_after_chemotherapy_anc_unknown', 'sepsis_signs_low_count']
     """
     return tuple(_make_rule(row, note=False) for row in _table()["rules"])
 
