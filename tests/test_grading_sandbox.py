@@ -609,3 +609,19 @@ def test_own_exercise_definition_reaches_the_kernel_alone(tmp_path):
                       " os.listdir('/opt/cbc-teach-exercises'))",
                       definitions=(str(folder / "myanc.py"),))
     assert out == "False False ['myanc.py']\n"
+
+
+def test_a_fork_server_that_died_is_replaced():
+    """A fork server that exits between two kernels (killed, or crashed) costs nothing: the
+    next kernel starts from a fresh server (seen once in a long test run: 'the kernel fork
+    server ended')."""
+    from cbc_teach.grading import forkserver
+
+    assert run_cells("print(1 + 1)") == ["2\n"]
+    servers = [s for s in forkserver._SERVERS.values() if s.alive()]
+    assert servers
+    for server in servers:
+        server.proc.kill()
+        server.proc.wait()
+        server.alive = lambda: True  # as if it died after the liveness check
+    assert run_cells("print(2 + 2)") == ["4\n"]

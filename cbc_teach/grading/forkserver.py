@@ -179,6 +179,10 @@ class ForkedKernel:
         return None
 
 
+class _ServerEnded(RuntimeError):
+    """The fork server exited instead of answering a request."""
+
+
 class _Server:
     def __init__(self, isolated: bool, definitions: tuple[str, ...]) -> None:
         self.isolated = isolated
@@ -211,7 +215,7 @@ class _Server:
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line:
-            raise RuntimeError("the kernel fork server ended")
+            raise _ServerEnded("the kernel fork server ended")
         reply = json.loads(line)
         if "error" in reply:
             raise RuntimeError(f"the sandboxed kernel could not start: {reply['error']}")
@@ -294,7 +298,14 @@ def fork_kernel(sandbox: Sandbox) -> tuple[ForkedKernel, dict]:
     }
     with _LOCK:
         server = _server(sandbox.isolated, tuple(sandbox.definitions))
-        reply = server.fork(request)
+        try:
+            reply = server.fork(request)
+        except _ServerEnded:  # a server that died between two kernels is replaced, once
+            server.close()
+            for name in [k for k, v in _SERVERS.items() if v is server]:
+                del _SERVERS[name]
+            server = _server(sandbox.isolated, tuple(sandbox.definitions))
+            reply = server.fork(request)
         pid = server.host_pid(int(reply["pid"])) if sandbox.isolated else int(reply["pid"])
     root = f"/proc/{pid}/root" if sandbox.isolated else "/"
     client_side = dict(kernel_side)
