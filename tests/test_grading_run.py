@@ -510,18 +510,31 @@ def test_process_tree_is_only_what_we_started():
         child.wait()
 
 
-def test_tasks_of_one_worker_process_take_turns():
-    """Threads of one worker process (a Dask worker has several) never run two gradings at once:
-    pytest and nbval inside one process are not thread-safe."""
+def test_nbval_runs_of_one_worker_process_take_turns(monkeypatch, tmp_path):
+    """Threads of one worker process (a Dask worker has several) never run two nbval sessions at
+    once: pytest and nbval inside one process are not thread-safe. (The rest of a task, kernel
+    starts included, may overlap.)"""
+    import pytest as pytest_module
+
+    from cbc_teach.grading import runner
+    from cbc_teach.grading.sandbox import Sandbox
+
     running, most = [], []
 
-    def task(spec: dict) -> dict:
-        running.append(spec["n"])
+    def fake_main(args, plugins):
+        running.append(args[0])
         most.append(len(running))
         time.sleep(0.05)
-        running.remove(spec["n"])
-        return spec
+        running.remove(args[0])
+        return 0
+
+    monkeypatch.setattr(pytest_module, "main", fake_main)
+
+    def one(n: int):
+        folder = tmp_path / f"t{n}"
+        folder.mkdir()
+        return runner.run_nbval(folder / "graded.ipynb", Sandbox(folder, isolated=False), timeout=5)
 
     with cf.ThreadPoolExecutor(4) as threads:
-        got = list(threads.map(lambda n: api._call(task, {"n": n}), range(8)))
-    assert [g["n"] for g in got] == list(range(8)) and max(most) == 1
+        got = list(threads.map(one, range(8)))
+    assert got == [({}, "")] * 8 and len(most) == 8 and max(most) == 1

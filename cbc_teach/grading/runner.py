@@ -9,9 +9,10 @@
   :class:`CellResult` per code cell.
 
 pytest is not thread-safe, and a Dask worker runs several tasks at once in threads of one
-process: the in-process nbval run is serialised by a lock (kernels of other tasks keep
-starting and running meanwhile). The outputs nbval gathers from a kernel are capped
-(:data:`MAX_OUTPUT_CHARS` per notebook): what a kernel prints beyond it is cut, with a note.
+process: the in-process nbval run is serialised by a lock (the one lock of grading: reference
+runs and the reading and deciding of other tasks go on meanwhile). The outputs nbval gathers
+from a kernel are capped (:data:`MAX_OUTPUT_CHARS` per notebook): what a kernel prints beyond
+it is cut, with a note.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ __all__ = ["MAX_OUTPUT_CHARS", "CellResult", "run_nbval", "run_reference"]
 MAX_OUTPUT_CHARS = 1_000_000
 _CUT = "\n[output cut: the notebook printed more than the grader keeps]\n"
 _NBVAL_LOCK = threading.Lock()
+# pytest's plugins a grading run does not need. unraisableexception runs gc.collect() twice per
+# session (about 0.15 s each in a worker holding pytest, nbval and cbc_teach: 40 % of a grading);
+# the others hook every test for reports the grader never reads (legacypath stays: nbval
+# reads the notebook through its fspath).
+_SPARE_PLUGINS = ("-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:faulthandler",
+                  "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:doctest")
 
 SANITIZE = "regex: 0x[0-9a-f]{6,16}\nreplace: 0xADDRESS\n"
 # Empties the user namespace between two students' reference runs (the instructor's trusted code
@@ -289,7 +296,7 @@ def run_nbval(notebook: pathlib.Path, sandbox: Sandbox, *, timeout: float,
     plugin = _Plugin(sandbox, startup_timeout)
     args = [
         str(notebook), "-c", str(folder / "pytest.ini"), "--rootdir", str(folder),
-        "-p", "no:cacheprovider", "-p", "no:stepwise", "-q", "--no-header", "--color=no",
+        "-p", "no:cacheprovider", "-p", "no:stepwise", *_SPARE_PLUGINS, "-q", "--no-header", "--color=no",
         "-s", "-W", "ignore", f"--nbval-cell-timeout={timeout:g}",
         f"--nbval-kernel-startup-timeout={startup_timeout:g}",
         "--nbval-sanitize-with", str(folder / "sanitize.cfg"),
