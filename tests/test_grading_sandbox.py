@@ -611,10 +611,29 @@ def test_own_exercise_definition_reaches_the_kernel_alone(tmp_path):
     assert out == "False False ['myanc.py']\n"
 
 
+def test_a_fork_server_outlives_the_thread_that_started_it():
+    """bwrap's --die-with-parent kills a child when the thread that started it ends: a fork
+    server first needed by a short-lived thread (a Dask task, a thread pool) must not die with
+    it (this was the 'the kernel fork server ended' seen in long runs)."""
+    import threading
+
+    from cbc_teach.grading import forkserver
+
+    for key in list(forkserver._SERVERS):
+        forkserver._SERVERS.pop(key).close()
+    thread = threading.Thread(target=run_cells, args=("1",))
+    thread.start()
+    thread.join()
+    servers = list(forkserver._SERVERS.values())
+    time.sleep(0.5)  # a killed server is gone by now
+    assert servers and all(s.proc.poll() is None for s in servers)
+    assert run_cells("print(3 + 3)") == ["6\n"]
+    assert [s for s in forkserver._SERVERS.values()] == servers  # the same server, not a new one
+
+
 def test_a_fork_server_that_died_is_replaced():
     """A fork server that exits between two kernels (killed, or crashed) costs nothing: the
-    next kernel starts from a fresh server (seen once in a long test run: 'the kernel fork
-    server ended')."""
+    next kernel starts from a fresh server."""
     from cbc_teach.grading import forkserver
 
     assert run_cells("print(1 + 1)") == ["2\n"]

@@ -22,6 +22,7 @@ and nothing else of the grader.
 from __future__ import annotations
 
 import atexit
+import concurrent.futures as cf
 import contextlib
 import json
 import os
@@ -179,6 +180,23 @@ class ForkedKernel:
         return None
 
 
+_STARTER: cf.ThreadPoolExecutor | None = None
+
+
+def _starter() -> cf.ThreadPoolExecutor:
+    """The one thread that starts fork servers, alive as long as this process.
+
+    bwrap's ``--die-with-parent`` (``PR_SET_PDEATHSIG``) kills the server when the *thread*
+    that started it ends, not the process: a server started from a short-lived thread (a Dask
+    task's, a thread pool's) would be killed under a grading that is still using it.
+    """
+    global _STARTER
+    with _LOCK:
+        if _STARTER is None:
+            _STARTER = cf.ThreadPoolExecutor(1, thread_name_prefix="cbc-teach-forkserver-start")
+        return _STARTER
+
+
 class _ServerEnded(RuntimeError):
     """The fork server exited instead of answering a request."""
 
@@ -195,11 +213,11 @@ class _Server:
             env, cwd = {"PATH": "/usr/bin:/bin"}, "/"
         else:
             env, cwd = kernel_env(home), str(home)
-        self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.proc = _starter().submit(
+            subprocess.Popen, argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=None if _debug() else subprocess.DEVNULL,
             env=env, cwd=cwd, start_new_session=True, text=True, bufsize=1,
-        )
+        ).result()
         self.ready = False  # the server imports while this process does other work
         atexit.register(self.close)
 
