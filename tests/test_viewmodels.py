@@ -278,6 +278,28 @@ def test_an_adult_cut_off_calls_more_duffy_null_adults_low():
     assert 0.004 < shares["adult"] < 0.012
 
 
+@pytest.mark.parametrize(
+    ("population", "limit", "neutropenic"),
+    [("adult", 2.0, False), ("adult", 1.5, True), ("adult", 1.45, False),
+     ("duffy_null", 1.5, False), ("duffy_null", 1.2, True), ("child", 1.5, True)],
+)
+def test_the_headline_says_neutropenic_only_at_the_neutropenia_threshold(population, limit,
+                                                                          neutropenic):
+    """Below a reference limit is not neutropenia: the headline calls people neutropenic only
+    when the cut-off is the population's neutropenia threshold (data/neutropenia_thresholds.csv),
+    and otherwise says how many are below the limit and names the threshold."""
+    from cbc_teach.severity import neutropenia_threshold
+
+    view = population_view(population=population, lower_limit=limit)
+    assert ("neutropenic" in view.headline) is neutropenic
+    if not neutropenic:
+        age = 10 if population == "child" else None
+        threshold = neutropenia_threshold(population, age).value
+        assert "below it" in view.headline
+        assert f"ANC below {threshold:g}" in view.headline
+    assert "neutropenic" not in population_view(analyte="wbc", lower_limit=limit).headline
+
+
 @settings(max_examples=25, deadline=None)
 @given(a=st.floats(0, 4), b=st.floats(0, 4))
 def test_a_higher_cut_off_never_calls_fewer_people_low(a, b):

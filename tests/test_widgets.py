@@ -324,7 +324,7 @@ def test_population_explorer_starts_at_the_adult_limit():
     assert ex.control_values() == {"population": "adult", "analyte": "neutrophils",
                                    "lower_limit": 2.0}
     assert set(ex.state.shares) == {"adult", "child", "duffy_null"}
-    assert "A lower limit of 2 x10^9/L calls" in ex.displayed_text()
+    assert "A lower limit of 2 x10^9/L puts" in ex.displayed_text()
     assert ex.outputs["plot"].value.count("<svg") == 3
 
 
@@ -336,7 +336,7 @@ def test_moving_the_cut_off_changes_every_share_and_the_text():
     after = ex.state.shares
     assert all(after[p] > before[p] for p in before)
     share = 100 * after["duffy_null"]
-    assert f"calls {share:.1f} % of healthy adults with the Duffy-null phenotype" in \
+    assert f"puts {share:.1f} % of healthy adults with the Duffy-null phenotype below it" in \
         ex.displayed_text()
     assert ">cut-off 2<" in ex.outputs["plot"].value
 

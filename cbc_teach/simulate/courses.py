@@ -34,6 +34,7 @@ __all__ = [
     "TimeCourse",
     "chemo_cohort",
     "chemo_course",
+    "gcsf_start_day",
     "regimen",
     "regimens",
     "viral_course",
@@ -384,6 +385,15 @@ def _course_grid(reg: Regimen, dose_days: list[float], days: float, windows: lis
     sample = np.searchsorted(t, base)
     doses = [(d * 24.0, reg.dose_mg, reg.infusion_hours) for d in dose_days]
     return t, sample, doses
+
+
+def gcsf_start_day() -> float:
+    """The day after each dose on which the simulated G-CSF starts (``data/simulation.toml``).
+
+    >>> gcsf_start_day()
+    3.0
+    """
+    return float(params()["gcsf"]["start_day"])
 
 
 def _gcsf_windows(reg: Regimen, dose_days: list[float], cycle_days: float, days: float) -> list:

@@ -313,22 +313,22 @@ def timecourse_html(view: TimeCourseView) -> dict[str, str]:
     (True, True)
     """
     if view.course is None:
-        return {"strip": "", "summary": f'<div style="{_BOX}">{error_banner(view.error)}</div>',
+        return {"strip": "", "summary": f'<div class="cbct-box" style="{_BOX}">{error_banner(view.error)}</div>',
                 "plot": ""}
     course = view.course
     notes = list(course.notes)
     if view.values.get("log_scale", True) and course.nadir_anc < _LOG_FLOOR:
         notes.append(f"The nadir ({course.nadir_anc:.3f}) is below {_LOG_FLOOR:g}, the bottom "
                      "of the log scale; it is drawn at the bottom edge.")
-    strip = (f'<div class="cbct-strip-box" style="{_BOX}">'
+    strip = (f'<div class="cbct-box cbct-strip-box" style="{_BOX}">'
              + banner("info", view.headline, [view.effect] if view.effect else []) + "</div>")
     summary = (
-        f'<div class="cbct-timecourse" style="{_BOX}">' + error_banner(view.error)
+        f'<div class="cbct-box cbct-timecourse" style="{_BOX}">' + error_banner(view.error)
         + f"<div><b>{esc(course.label)}</b>, {esc(course.patient)}.</div>"
         + _course_table(view) + "</div>"
     )
     plot = (
-        f'<div style="{_BOX}">' + timecourse_chart(view) + _legend(view)
+        f'<div class="cbct-box" style="{_BOX}">' + timecourse_chart(view) + _legend(view)
         + "".join(f"<p><i>Note:</i> {esc(n)}</p>" for n in notes)
         + f'<details><summary style="cursor:pointer">Model and sources</summary>'
         f'<p style="font-size:12px">{esc(course.source)}</p></details></div>'
