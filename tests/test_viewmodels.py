@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cbc_teach import CBC, InvalidParameterError, classify, reference_interval
+from cbc_teach import CBC, InvalidParameterError, _svg, classify, reference_interval
 from cbc_teach.causes import likely_causes
 from cbc_teach.history import History
 from cbc_teach.simulate import chemo_course, cohort
 from cbc_teach.triage import triage
-from cbc_teach.widgets import _render, _svg
+from cbc_teach.widgets import _render
 from cbc_teach.widgets.viewmodels import (
     CBC_DEFAULTS,
     DIFFERENTIAL_CONTROLS,
@@ -39,7 +39,7 @@ def test_viewmodels_import_neither_ipywidgets_nor_matplotlib():
     """The pure view-model and rendering modules work without ipywidgets or matplotlib."""
     code = (
         "import sys\n"
-        "import cbc_teach.widgets.viewmodels, cbc_teach.widgets._render, cbc_teach.widgets._svg\n"
+        "import cbc_teach.widgets.viewmodels, cbc_teach.widgets._render, cbc_teach._svg\n"
         "print(','.join(m for m in ('ipywidgets', 'matplotlib') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

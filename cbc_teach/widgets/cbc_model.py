@@ -32,7 +32,7 @@ from ._shared import (
     severity_bands,
     status_symbol,
 )
-from ._svg import range_bar
+from .._svg import range_bar
 
 __all__ = [
     "CBCView",

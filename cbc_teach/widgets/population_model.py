@@ -31,7 +31,7 @@ from ._shared import (
     error_banner,
     population_label,
 )
-from ._svg import histogram
+from .._svg import histogram
 
 __all__ = [
     "CHILD_REFERENCE_AGE",

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..render import COLOURS, esc
+from .render import COLOURS, esc
 
 __all__ = [
     "COLOURS", "LogScale", "Scale", "Series", "chart", "histogram", "log_ticks", "nice_ticks",
@@ -183,19 +183,19 @@ class LogScale:
         return self.start + frac * (self.end - self.start)
 
 
-def log_ticks(lo: float, hi: float) -> list[float]:
-    """Ticks 1-2-5 per decade between lo and hi (plus 1.5, the usual ANC limit, near 1).
+def log_ticks(lo: float, hi: float, extra: Sequence[float] = ()) -> list[float]:
+    """Ticks 1-2-5 per decade between lo and hi, plus the ``extra`` values (e.g. thresholds).
 
-    >>> log_ticks(0.05, 30)
+    >>> log_ticks(0.05, 30, extra=(1.5,))
     [0.05, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0, 5.0, 10.0, 20.0]
     """
-    ticks = []
+    ticks = {round(x, 10) for x in extra if lo - 1e-12 <= x <= hi + 1e-12}
     for exponent in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
-        for m in (1, 1.5, 2, 5) if exponent == 0 else (1, 2, 5):
+        for m in (1, 2, 5):
             t = round(m * 10 ** exponent, 10)
             if lo - 1e-12 <= t <= hi + 1e-12:
-                ticks.append(float(t))
-    return ticks
+                ticks.add(t)
+    return sorted(float(t) for t in ticks)
 
 
 @dataclass(frozen=True)
@@ -238,19 +238,24 @@ def chart(series: Sequence[Series], *, x_max: float, y_min: float, y_max: float,
           vlines: Sequence[tuple[float, str, str]] = (),
           markers: Sequence[tuple[float, float, str, str]] = (),
           runs: Sequence[tuple[float, float, str]] = (),
+          y_ticks: Sequence[float] = (),
           width: int = 640, height: int = 300) -> str:
     """A line chart over time with horizontal bands, shaded x-spans, vertical lines and markers.
 
     ``bands``: (y0, y1, fill); ``spans``: (x0, x1, fill); ``vlines``: (x, colour, text);
     ``markers``: (x, y, colour, text) drawn as a downward triangle; ``runs``: (x0, x1, colour)
-    drawn as a thick bar just under the x axis (e.g. the days with ANC < 0.5).
+    drawn as a thick bar just under the x axis (e.g. the days with ANC < 0.5); ``y_ticks``:
+    values to tick on the y axis besides the round ones (e.g. thresholds). A series with a
+    ``name`` is labelled at its right end, so that colour is not the only way to tell the
+    lines apart.
 
     >>> svg = chart([Series([0, 1, 2], [5, 1, 4], "#000")], x_max=2, y_min=0.1, y_max=10,
     ...             log_y=True, label="ANC", x_label="day", y_label="ANC")
     >>> svg.count("<path") == 1 and 'role="img"' in svg
     True
     """
-    left, right, top, bottom = 48, 12, 12, 46
+    named = [s for s in series if s.name]
+    left, right, top, bottom = 48, 12 + (7 * max((len(s.name) for s in named), default=0)), 12, 46
     x = Scale(0.0, x_max, left, width - right)
     y = (LogScale if log_y else Scale)(y_min, y_max, height - bottom, top)
     plot_bottom = height - bottom
@@ -262,11 +267,13 @@ def chart(series: Sequence[Series], *, x_max: float, y_min: float, y_max: float,
     for x0, x1, fill in spans:
         body.append(f'<rect x="{_n(x(x0))}" y="{top}" width="{_n(max(x(x1) - x(x0), 1))}" '
                     f'height="{plot_bottom - top}" fill="{fill}" fill-opacity="0.55"/>')
-    ticks = log_ticks(y_min, y_max) if log_y else nice_ticks(y_min, y_max, 6)
+    ticks = log_ticks(y_min, y_max, y_ticks) if log_y else nice_ticks(y_min, y_max, 6)
     for t in ticks:
         yt = y(t)
         body.append(f'<line x1="{left}" y1="{_n(yt)}" x2="{width - right}" y2="{_n(yt)}" '
                     'stroke="#000" stroke-opacity="0.12"/>')
+        if t not in y_ticks and any(abs(y(e) - yt) < 11 for e in y_ticks if e in ticks):
+            continue  # a round tick's number would overlap a threshold's: the threshold wins
         body.append(f'<text x="{left - 4}" y="{_n(yt + 4)}" text-anchor="end" fill="#333">'
                     f"{t:g}</text>")
     for t in nice_ticks(0, x_max, 8):
@@ -296,6 +303,14 @@ def chart(series: Sequence[Series], *, x_max: float, y_min: float, y_max: float,
         dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
         body.append(f'<path d="{d}" fill="none" stroke="{s.colour}" stroke-width="{s.width}"'
                     f'{dash} stroke-linejoin="round"/>')
+    placed: list[float] = []
+    for s in sorted(named, key=lambda s: y(s.y[-1])):
+        yl = max(y(s.y[-1]) + 4, top + 8)
+        for other in placed:  # keep the end labels at least one line apart
+            yl = max(yl, other + 12)
+        placed.append(yl)
+        body.append(f'<text x="{width - right + 4}" y="{_n(yl)}" fill="{s.colour}" '
+                    f'font-weight="bold">{esc(s.name)}</text>')
     for xv, yv, colour, text in markers:
         xp, yp = x(xv), y(yv)
         body.append(f'<path d="M{_n(xp - 6)} {_n(yp - 11)} h12 l-6 10 z" fill="{colour}" '
@@ -303,7 +318,9 @@ def chart(series: Sequence[Series], *, x_max: float, y_min: float, y_max: float,
         if text:
             anchor = "end" if xp > width * 0.7 else "start"
             dx = -8 if anchor == "end" else 8
-            body.append(f'<text x="{_n(xp + dx)}" y="{_n(yp + 14)}" text-anchor="{anchor}" '
+            # Under the marker, or above it when that would fall off the bottom of the plot.
+            yt = yp + 14 if yp + 14 <= plot_bottom - 8 else yp - 14
+            body.append(f'<text x="{_n(xp + dx)}" y="{_n(yt)}" text-anchor="{anchor}" '
                         f'fill="{colour}" font-weight="bold">{esc(text)}</text>')
     body.append(f'<text x="{(left + width - right) // 2}" y="{height - 6}" '
                 f'text-anchor="middle" fill="#000">{esc(x_label)}</text>')
