@@ -27,7 +27,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from build_course import parse_source  # noqa: E402
 
-from cbc_teach.widgets.controls import CheckGroup, NumberSlider  # noqa: E402
+from cbc_teach.widgets.controls import NumberSlider  # noqa: E402
 
 MAX_PRESSES = 10
 

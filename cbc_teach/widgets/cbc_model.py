@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from .._svg import range_bar
 from ..cbc import CBC, PERCENT_TOLERANCE
 from ..classify import ANALYTE_LABELS, CTCAE_LABELS, FINDINGS, Classification, classify
 from ..errors import CBCTeachError
@@ -32,7 +33,6 @@ from ._shared import (
     severity_bands,
     status_symbol,
 )
-from .._svg import range_bar
 
 __all__ = [
     "CBCView",

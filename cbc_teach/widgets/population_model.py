@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._svg import histogram
 from ..reference import populations, reference_interval
 from ..render import banner, esc
 from ..severity import neutropenia_threshold
@@ -31,7 +32,6 @@ from ._shared import (
     error_banner,
     population_label,
 )
-from .._svg import histogram
 
 __all__ = [
     "CHILD_REFERENCE_AGE",
