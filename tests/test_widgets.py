@@ -624,3 +624,38 @@ def test_no_python_words_in_what_a_student_reads(factory):
     text = ex.displayed_text()
     assert "choose male as the sex" in text
     assert not re.search(r"\w+=['\"]|\b(age_years|population)=", text), text
+
+
+class _RecordingComm:
+    """Stands in for a kernel comm: records, in order, what each widget sends to the page."""
+
+    kernel = "a kernel"
+
+    def __init__(self, log: list, name: str) -> None:
+        self.log, self.name, self.comm_id = log, name, f"comm-{name}"
+
+    def on_msg(self, *args, **kwargs) -> None:
+        pass
+
+    def send(self, data=None, buffers=None, **kwargs) -> None:
+        self.log.append((self.name, data["method"], tuple(data.get("state", {}))))
+
+    def close(self, *args, **kwargs) -> None:
+        pass
+
+
+def test_a_key_press_sends_the_results_before_the_controls_that_follow():
+    """Moving the WBC (as a key press in the page does) sends the new result strip first;
+    the differential sliders that follow send one message each, afterwards: the page shows
+    the result one round of messages sooner."""
+    ex = CBCExplorer()
+    log: list = []
+    for name, widget in [*ex.controls.items(), *ex.outputs.items()]:
+        widget.comm = _RecordingComm(log, name)
+    ex.controls["wbc"].set_state({"value": 3.2})  # what the page's message does
+    sent = [name for name, method, _state in log if method == "update"]
+    followers = ("neutrophils", "lymphocytes", "monocytes", "eosinophils", "basophils")
+    assert sent[0] == "status", sent
+    assert all(sent.count(name) == 1 for name in followers), sent
+    assert max(sent.index(name) for name in ex.outputs) < min(sent.index(n) for n in followers)
+    assert ex.controls["neutrophils"].value == pytest.approx(3.8 * 3.2 / 6.5, abs=0.01)
