@@ -195,7 +195,7 @@ def _legend(course: Any, comparison: Any, others: list, severe_below: float,
         items.append(_swatch(line=colour, dash=dash) + f" {esc(name)} (dashed, named at its end)")
     for grade, low, high in reversed(_bands()):
         rule = f"ANC {low:g}-{high:g}" if low > 0 and low != float("-inf") else f"ANC < {high:g}"
-        items.append(_swatch(BAND_FILLS[grade]) + f" {esc(grade)} ({rule})")
+        items.append(_swatch(BAND_FILLS[grade]) + f" {esc(grade)} ({esc(rule)})")
     if any(c is not None and c.gcsf and c.gcsf_periods for c in (course, comparison)):
         items.append(_swatch(GCSF_FILL) + " G-CSF given")
     items.append(_swatch(NADIR_COLOUR) + f" days with ANC &lt; {severe_below:g}"
