@@ -115,7 +115,8 @@ def count_controls(values: dict[str, Any], *, with_mode: bool = True) -> dict[st
     mode = values.get("mode", "absolute")
     for name, (label, *_rest, tip) in _COUNTS.items():
         spec = _slider_spec(name, mode)
-        hint = "Log scale: arrows ±0.1, PageUp/PageDown ±1." if name == "wbc" else ""
+        hint = (f"Log scale: arrows ±{spec['step']:g}, PageUp/PageDown ±{10 * spec['step']:g}."
+                if spec["scale"] == "log" else "")
         controls[name] = ui.number_slider(label, tip, value=values[name], unit=_unit(name, mode),
                                           hint=hint, **spec)
     controls["red_cells_and_platelets"] = ui.checkbox(
