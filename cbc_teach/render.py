@@ -17,7 +17,8 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["COLOURS", "TRIAGE_TITLES", "badge", "banner", "cause_html", "esc", "figure_html",
+__all__ = ["BOX_STYLE", "COLOURS", "TRIAGE_TITLES", "badge", "banner", "box", "cause_html", "esc",
+           "figure_html",
            "triage_html"]
 
 #: Colours by status. Each pairs a dark text/marker colour with a light fill; every pair has a
@@ -38,6 +39,9 @@ COLOURS = {
     "info": ("#0d3c61", "#e3f0fb"),
     "error": ("#5c2a00", "#fff4e5"),
 }
+#: The text style of every block the toolkit draws (explorers, self-checks, exercise variants):
+#: inline, so it is the same in JupyterLab, Notebook 7, Voila and a static HTML export.
+BOX_STYLE = "font-family:sans-serif;font-size:13px;line-height:1.45;max-width:760px"
 #: The triage levels as shown: (colour key, symbol and word).
 TRIAGE_TITLES = {
     "emergency": ("emergency", "⚠ EMERGENCY"),
@@ -54,6 +58,16 @@ def esc(text: object) -> str:
     '&lt;b&gt; &amp; &#x27;x&#x27;'
     """
     return html.escape(str(text), quote=True)
+
+
+def box(body: str, kind: str) -> str:
+    """A block of the toolkit's HTML: the shared ``cbct-box`` class and style, plus
+    ``cbct-<kind>`` to name what it holds.
+
+    >>> box("<p>Hi</p>", "exercise")  # doctest: +ELLIPSIS
+    '<div class="cbct-box cbct-exercise" style="font-family:sans-serif;...<p>Hi</p></div>'
+    """
+    return f'<div class="cbct-box cbct-{esc(kind)}" style="{BOX_STYLE}">{body}</div>'
 
 
 def badge(status: str, text: str) -> str:

@@ -29,8 +29,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "browser-screenshots"
 TIMEOUT = 90_000  # ms: first kernel start and widget rendering on a busy 2-core machine
 VIEWPORT = {"width": 1366, "height": 900}
-#: The project's own elements: the explorers, the self-checks and the course's own text.
-OWN = ".cbct-explorer, .cbct-selfcheck, .jp-RenderedMarkdown"
+#: The project's own elements: the explorers, the self-checks, the toolkit's HTML blocks
+#: (charts, exercise variants) and the course's own text.
+OWN = ".cbct-explorer, .cbct-selfcheck, .cbct-box, .jp-RenderedMarkdown"
 LOW_COUNT = "wbc=2.9, neutrophils=0.9, lymphocytes=1.5, monocytes=0.4, eosinophils=0.05, basophils=0.05"
 NOTEBOOKS = {
     "cbc.ipynb": "from cbc_teach.widgets import CBCExplorer\ndisplay(CBCExplorer())",
@@ -38,6 +39,12 @@ NOTEBOOKS = {
     "case_low.ipynb": f"from cbc_teach.widgets import CaseExplorer\ndisplay(CaseExplorer({LOW_COUNT}))",
     "timecourse.ipynb": "from cbc_teach.widgets import TimeCourseExplorer\ndisplay(TimeCourseExplorer())",
     "population.ipynb": "from cbc_teach.widgets import PopulationExplorer\ndisplay(PopulationExplorer())",
+    "chart.ipynb": (  # what notebook 05 shows: TimeCourse.plot(), the explorer's own chart
+        "from cbc_teach.simulate import chemo_course, viral_course\n"
+        "display(chemo_course('docetaxel', seed=4).plot(compare=chemo_course('docetaxel', "
+        "seed=4, gcsf=True), marks={8: 'seen on day 8'}))\n"
+        "display(viral_course('influenza').plot(log_scale=False))"
+    ),
     "selfcheck.ipynb": (
         "from cbc_teach.selfcheck import choice_question, number_question\n"
         "display(number_question('WBC 2.0 with 60 % neutrophils: the ANC?', answer=1.2, "
@@ -264,6 +271,18 @@ def test_the_axe_scan_catches_an_unnamed_slider(page, lab):
         "e => e.insertAdjacentHTML('beforeend', '<input type=range class=bad>')")
     mine, _chrome = _axe(page)
     assert any(v.startswith("label:") and "bad" in v for v in mine), mine
+
+
+def test_axe_finds_no_violation_in_the_course_charts(page, lab):
+    """The time-course charts a notebook shows (TimeCourse.plot()): each is a picture with a
+    text alternative, and axe-core finds no violation in them."""
+    _open_and_run(page, lab, "chart.ipynb", ready=".cbct-course-chart svg[role=img]")
+    charts = page.locator(".jp-NotebookPanel:visible .cbct-course-chart svg[role=img]")
+    _wait_for(lambda: charts.count() == 2, "the two charts were not shown")
+    for i in range(2):
+        assert "Chart of the" in charts.nth(i).get_attribute("aria-label")
+    mine, chrome = _axe(page)
+    assert mine == [], "\n".join(mine) + "\n(JupyterLab's own: " + json.dumps(chrome) + ")"
 
 
 def test_axe_finds_no_violation_in_the_self_checks(page, lab):

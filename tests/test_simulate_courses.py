@@ -186,23 +186,40 @@ def test_summary_and_html_are_deterministic_and_name_the_numbers(typical):
     assert "teaching approximation" in with_gcsf
 
 
-def test_plot_draws_bands_nadir_and_recovery(typical):
-    """plot() returns the Axes with the ANC line, the severity bands and the markers."""
-    import matplotlib
+def test_plot_is_the_explorers_chart(typical):
+    """plot() gives the explorer's own SVG chart (one chart, one home): bands, nadir, recovery
+    and a text alternative made from the course's own numbers."""
+    from cbc_teach.widgets.timecourse_model import timecourse_chart, timecourse_view
 
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
+    chart = typical.plot(compare=chemo_course("docetaxel", gcsf=True))
+    assert chart.svg == timecourse_chart(timecourse_view())
+    assert f"nadir {typical.nadir_anc:.2f}, day {typical.nadir_day:.1f}" in chart.svg
+    assert f"back to 1.5: day {typical.recovery_day:.1f}" in chart.svg
+    assert typical.summary() in chart.alt and 'aria-label="' in chart.svg
+    assert "severe (ANC &lt; 0.5)" in chart.legend
+    assert repr(chart) == chart.alt and chart.svg in chart._repr_html_()
+    assert "G-CSF given" in chemo_course("docetaxel", gcsf=True, cycles=2).plot().legend
 
-    ax = typical.plot(ax=Figure().subplots())
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "ANC" in labels and any(lab.startswith("nadir") for lab in labels)
-    assert any(lab.startswith("severe") for lab in labels)
-    assert any(lab.startswith("recovery") for lab in labels)
-    ax2 = chemo_course("docetaxel", gcsf=True, cycles=2).plot()
-    assert "G-CSF given" in [t.get_text() for t in ax2.get_legend().get_texts()]
-    import matplotlib.pyplot as plt
 
-    plt.close("all")
+def test_plot_of_a_viral_course_names_each_line():
+    """A viral course draws the WBC, the ANC and the lymphocytes, each named at its end and in
+    the legend with its own dash (colour is not the only cue)."""
+    chart = viral_course("influenza").plot(log_scale=False)
+    for name in ("WBC", "ANC", "lymphocytes"):
+        assert f'font-weight="bold">{name}</text>' in chart.svg
+    assert chart.svg.count("stroke-dasharray=\"2 3\"") >= 1
+    assert "lymphocytes (dashed" in chart.legend and "(log scale)" not in chart.svg
+
+
+def test_plot_marks_days_and_explains_what_it_cannot_do(typical):
+    """marks= adds labelled days (in the picture and its text); matplotlib axes are refused
+    with a message that says what to do instead."""
+    chart = typical.plot(marks={8: "Mrs Dlamini: day 8"})
+    assert "Mrs Dlamini: day 8" in chart.svg and "Marked: Mrs Dlamini: day 8 (day 8)." in chart.alt
+    with pytest.raises(InvalidParameterError, match=r"ax.plot\(course.days, course.anc\)"):
+        typical.plot(ax=object())
+    with pytest.raises(InvalidParameterError, match="'compare' must be another TimeCourse"):
+        typical.plot(compare="gcsf")
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cbc_teach import CBC, InvalidParameterError, classify, reference_interval
+from cbc_teach import CBC, InvalidParameterError, _svg, classify, reference_interval
 from cbc_teach.causes import likely_causes
 from cbc_teach.history import History
 from cbc_teach.simulate import chemo_course, cohort
 from cbc_teach.triage import triage
-from cbc_teach.widgets import _render, _svg
+from cbc_teach.widgets import _render
 from cbc_teach.widgets.viewmodels import (
     CBC_DEFAULTS,
     DIFFERENTIAL_CONTROLS,
@@ -39,7 +39,7 @@ def test_viewmodels_import_neither_ipywidgets_nor_matplotlib():
     """The pure view-model and rendering modules work without ipywidgets or matplotlib."""
     code = (
         "import sys\n"
-        "import cbc_teach.widgets.viewmodels, cbc_teach.widgets._render, cbc_teach.widgets._svg\n"
+        "import cbc_teach.widgets.viewmodels, cbc_teach.widgets._render, cbc_teach._svg\n"
         "print(','.join(m for m in ('ipywidgets', 'matplotlib') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -276,6 +276,28 @@ def test_an_adult_cut_off_calls_more_duffy_null_adults_low():
     shares = population_view(lower_limit=1.5).shares
     assert shares["duffy_null"] > 2 * shares["adult"]
     assert 0.004 < shares["adult"] < 0.012
+
+
+@pytest.mark.parametrize(
+    ("population", "limit", "neutropenic"),
+    [("adult", 2.0, False), ("adult", 1.5, True), ("adult", 1.45, False),
+     ("duffy_null", 1.5, False), ("duffy_null", 1.2, True), ("child", 1.5, True)],
+)
+def test_the_headline_says_neutropenic_only_at_the_neutropenia_threshold(population, limit,
+                                                                          neutropenic):
+    """Below a reference limit is not neutropenia: the headline calls people neutropenic only
+    when the cut-off is the population's neutropenia threshold (data/neutropenia_thresholds.csv),
+    and otherwise says how many are below the limit and names the threshold."""
+    from cbc_teach.severity import neutropenia_threshold
+
+    view = population_view(population=population, lower_limit=limit)
+    assert ("neutropenic" in view.headline) is neutropenic
+    if not neutropenic:
+        age = 10 if population == "child" else None
+        threshold = neutropenia_threshold(population, age).value
+        assert "below it" in view.headline
+        assert f"ANC below {threshold:g}" in view.headline
+    assert "neutropenic" not in population_view(analyte="wbc", lower_limit=limit).headline
 
 
 @settings(max_examples=25, deadline=None)

@@ -324,7 +324,7 @@ def test_population_explorer_starts_at_the_adult_limit():
     assert ex.control_values() == {"population": "adult", "analyte": "neutrophils",
                                    "lower_limit": 2.0}
     assert set(ex.state.shares) == {"adult", "child", "duffy_null"}
-    assert "A lower limit of 2 x10^9/L calls" in ex.displayed_text()
+    assert "A lower limit of 2 x10^9/L puts" in ex.displayed_text()
     assert ex.outputs["plot"].value.count("<svg") == 3
 
 
@@ -336,7 +336,7 @@ def test_moving_the_cut_off_changes_every_share_and_the_text():
     after = ex.state.shares
     assert all(after[p] > before[p] for p in before)
     share = 100 * after["duffy_null"]
-    assert f"calls {share:.1f} % of healthy adults with the Duffy-null phenotype" in \
+    assert f"puts {share:.1f} % of healthy adults with the Duffy-null phenotype below it" in \
         ex.displayed_text()
     assert ">cut-off 2<" in ex.outputs["plot"].value
 
@@ -624,3 +624,38 @@ def test_no_python_words_in_what_a_student_reads(factory):
     text = ex.displayed_text()
     assert "choose male as the sex" in text
     assert not re.search(r"\w+=['\"]|\b(age_years|population)=", text), text
+
+
+class _RecordingComm:
+    """Stands in for a kernel comm: records, in order, what each widget sends to the page."""
+
+    kernel = "a kernel"
+
+    def __init__(self, log: list, name: str) -> None:
+        self.log, self.name, self.comm_id = log, name, f"comm-{name}"
+
+    def on_msg(self, *args, **kwargs) -> None:
+        pass
+
+    def send(self, data=None, buffers=None, **kwargs) -> None:
+        self.log.append((self.name, data["method"], tuple(data.get("state", {}))))
+
+    def close(self, *args, **kwargs) -> None:
+        pass
+
+
+def test_a_key_press_sends_the_results_before_the_controls_that_follow():
+    """Moving the WBC (as a key press in the page does) sends the new result strip first;
+    the differential sliders that follow send one message each, afterwards: the page shows
+    the result one round of messages sooner."""
+    ex = CBCExplorer()
+    log: list = []
+    for name, widget in [*ex.controls.items(), *ex.outputs.items()]:
+        widget.comm = _RecordingComm(log, name)
+    ex.controls["wbc"].set_state({"value": 3.2})  # what the page's message does
+    sent = [name for name, method, _state in log if method == "update"]
+    followers = ("neutrophils", "lymphocytes", "monocytes", "eosinophils", "basophils")
+    assert sent[0] == "status", sent
+    assert all(sent.count(name) == 1 for name in followers), sent
+    assert max(sent.index(name) for name in ex.outputs) < min(sent.index(n) for n in followers)
+    assert ex.controls["neutrophils"].value == pytest.approx(3.8 * 3.2 / 6.5, abs=0.01)

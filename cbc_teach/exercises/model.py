@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidCountError, close_matches
+from ..render import box
 from ..units import parse_count
 from .contract import full_marks_line
 
@@ -608,7 +609,5 @@ class ExerciseDefinition:
 def variant_html(variant: Variant, title: str) -> str:
     """The variant as a small HTML block (for the setup cell's display)."""
     rows = "".join(f"<li>{html.escape(line)}</li>" for line in variant.lines())
-    return (
-        f"<div class='cbc-teach-exercise'><p><b>{html.escape(title)}</b> "
-        f"(variant for {html.escape(variant.student)})</p><ul>{rows}</ul></div>"
-    )
+    return box(f"<p><b>{html.escape(title)}</b> (variant for {html.escape(variant.student)})</p>"
+               f"<ul>{rows}</ul>", "exercise")

@@ -34,6 +34,7 @@ __all__ = [
     "TimeCourse",
     "chemo_cohort",
     "chemo_course",
+    "gcsf_start_day",
     "regimen",
     "regimens",
     "viral_course",
@@ -316,42 +317,39 @@ class TimeCourse:
             f"<ul>{items}{notes}</ul></div>"
         )
 
-    def plot(self, ax=None):
-        """Plot the ANC over time with the severity bands, the nadir and the recovery.
+    def plot(self, ax=None, *, compare: TimeCourse | None = None, log_scale: bool = True,
+             marks=None):
+        """The course's chart: the same accessible SVG the TimeCourseExplorer draws.
 
-        Uses matplotlib (imported here, not when cbc_teach is imported); returns the Axes.
+        The ANC on the severity bands with the nadir, the days below 0.5, the recovery, the
+        doses and any G-CSF; ``compare`` (another course) is drawn dashed; ``marks`` (a dict
+        day -> words) adds labelled vertical lines. Returns a
+        :class:`~cbc_teach.simulate.course_chart.CourseChart`, which displays itself in a
+        notebook (its ``.alt`` is the text alternative; its ``.svg`` the picture).
+
+        >>> chart = chemo_course("docetaxel").plot(marks={8: "seen on day 8"})
+        >>> "seen on day 8" in chart.svg and "nadir 0.90, day 7.6" in chart.svg
+        True
+
+        The chart is not drawn with matplotlib: to draw your own, plot ``course.days``
+        against ``course.anc``.
         """
-        import matplotlib.pyplot as plt
+        from .course_chart import course_chart
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 3.5))
-        colors = {"mild": "#fff3c4", "moderate": "#ffd8a8", "severe": "#ffb3b3"}
-        for grade, low, high in _severity_bands():
-            ax.axhspan(low, high, color=colors[grade], zorder=0, label=f"{grade} ({low:g}-{high:g})")
-        for start, end in self.gcsf_periods:
-            ax.axvspan(start, end, color="#d0e8ff", alpha=0.6, zorder=0)
-        if self.gcsf_periods:
-            ax.plot([], [], color="#d0e8ff", linewidth=6, label="G-CSF given")
-        for day in self.dose_days:
-            ax.axvline(day, color="grey", linestyle=":", linewidth=1)
-        if self.wbc is not None:
-            ax.plot(self.days, self.wbc, color="#7f7f7f", linewidth=1.2, label="WBC")
-        if self.lymphocytes is not None:
-            ax.plot(self.days, self.lymphocytes, color="#2ca02c", linewidth=1.2, label="lymphocytes")
-        ax.plot(self.days, self.anc, color="#1f4e99", linewidth=2, label="ANC")
-        ax.plot([self.nadir_day], [self.nadir_anc], "v", color="#c00000",
-                label=f"nadir {self.nadir_anc:.2g} (day {self.nadir_day:.1f})")
-        rec = self.recovery_day
-        if rec is not None:
-            ax.plot([rec], [self.recovery_level], "o", color="#2e7d32",
-                    label=f"recovery (day {rec:.1f})")
-        ax.set_xlabel("day")
-        ax.set_ylabel("count (x10^9/L)")
-        ax.set_xlim(float(self.days[0]), float(self.days[-1]))
-        ax.set_ylim(bottom=0)
-        ax.set_title(self.label, fontsize=10)
-        ax.legend(fontsize=7, loc="upper right")
-        return ax
+        if ax is not None:
+            raise InvalidParameterError(
+                "TimeCourse.plot() draws the explorer's chart (an accessible SVG) and takes no "
+                f"matplotlib axes; got ax={ax!r}. Display the result, or draw your own with "
+                "ax.plot(course.days, course.anc)."
+            )
+        if compare is not None and not isinstance(compare, TimeCourse):
+            raise InvalidParameterError(
+                f"'compare' must be another TimeCourse (e.g. the same course with gcsf=True); "
+                f"got {compare!r}."
+            )
+        if not isinstance(log_scale, bool):
+            raise InvalidParameterError(f"'log_scale' must be True or False; got {log_scale!r}.")
+        return course_chart(self, compare, log_scale=log_scale, marks=marks)
 
 
 # --------------------------------------------------------------------------------------------
@@ -384,6 +382,15 @@ def _course_grid(reg: Regimen, dose_days: list[float], days: float, windows: lis
     sample = np.searchsorted(t, base)
     doses = [(d * 24.0, reg.dose_mg, reg.infusion_hours) for d in dose_days]
     return t, sample, doses
+
+
+def gcsf_start_day() -> float:
+    """The day after each dose on which the simulated G-CSF starts (``data/simulation.toml``).
+
+    >>> gcsf_start_day()
+    3.0
+    """
+    return float(params()["gcsf"]["start_day"])
 
 
 def _gcsf_windows(reg: Regimen, dose_days: list[float], cycle_days: float, days: float) -> list:

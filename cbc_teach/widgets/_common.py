@@ -264,8 +264,23 @@ class Explorer(widgets.VBox):
     def _on_value_change(self, change: dict) -> None:
         self._react(change)
         if not self._holding:
-            self._follow(change)
-            self.refresh()
+            with self._results_first(change["owner"]):
+                self._follow(change)
+                self.refresh()
+
+    @contextlib.contextmanager
+    def _results_first(self, moved: widgets.Widget) -> Iterator[None]:
+        """Send the new results to the page before the other controls' new values.
+
+        The controls that follow a moved one (the differential after the WBC, say) hold
+        their messages until the results have gone: the page changes one round of messages
+        sooner, and each control sends one message for all its changes (range and value).
+        """
+        with contextlib.ExitStack() as stack:
+            for control in self.controls.values():
+                if control is not moved:
+                    stack.enter_context(control.hold_sync())
+            yield
 
     def _follow(self, change: dict) -> None:
         """Move the controls that must follow this one, so the input stays valid."""

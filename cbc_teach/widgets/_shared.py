@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import InvalidParameterError, unknown_name_message
 from ..reference import POPULATION_LABELS
-from ..render import banner, esc
+from ..render import BOX_STYLE, banner, esc
 from ..severity import profound_limit as _shared_profound_limit
 from ..severity import severity_bands as _shared_severity_bands
 
@@ -110,7 +110,7 @@ def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
         )
 
 
-_BOX = "font-family:sans-serif;font-size:13px;line-height:1.45;max-width:760px"
+_BOX = BOX_STYLE  # one home: cbc_teach.render
 _TABLE = "border-collapse:collapse;margin:4px 0"
 _TD = "padding:2px 8px;border-bottom:1px solid #ddd;vertical-align:middle"
 _TH = "padding:2px 8px;border-bottom:2px solid #999;text-align:left"

@@ -222,14 +222,14 @@ def case_view(values: Mapping[str, Any] | None = None, /, **overrides: Any) -> C
 def case_strip_html(view: CaseView) -> str:
     """The CaseExplorer's result strip: triage, the three likeliest causes and the ANC."""
     if view.classification is None:
-        return f'<div style="{_BOX}">{error_banner(view.error)}</div>'
+        return f'<div class="cbct-box" style="{_BOX}">{error_banner(view.error)}</div>'
     key, title = TRIAGE_TITLES.get(view.triage.level, ("info", view.triage.level.upper()))
     if view.triage.febrile_neutropenia:
         key, title = "emergency", "⚠ EMERGENCY: FEBRILE NEUTROPENIA"
     top = "; ".join(f"{rank}. {esc(c.name)} <b>{100 * c.probability:.0f} %</b>"
                     for rank, c in enumerate(view.causes[:3], 1))
     return (
-        f'<div class="cbct-strip-box" style="{_BOX};padding:4px 0;border-bottom:1px solid #999">'
+        f'<div class="cbct-box cbct-strip-box" style="{_BOX};padding:4px 0;border-bottom:1px solid #999">'
         f"{error_banner(view.error)}"
         f"<div>{badge(key, 'Triage: ' + title)} {badge(view.anc_badge.status, view.anc_badge.text)}"
         f"</div><div><b>Most likely:</b> {top}</div></div>"
@@ -247,9 +247,9 @@ def case_html(view: CaseView, *, loaded: str = "") -> dict[str, str]:
     """
     loaded_html = banner("info", loaded) if loaded else ""
     if view.classification is None:
-        box = f'<div style="{_BOX}">{loaded_html}{error_banner(view.error)}</div>'
+        box = f'<div class="cbct-box" style="{_BOX}">{loaded_html}{error_banner(view.error)}</div>'
         return {"strip": case_strip_html(view), "triage": box, "causes": "", "details": ""}
-    status = [f'<div class="cbct-case" style="{_BOX}">', loaded_html,
+    status = [f'<div class="cbct-box cbct-case" style="{_BOX}">', loaded_html,
               triage_html(view.triage)]
     for b in (view.wbc_badge, view.anc_badge):
         extra = f" <span>{esc(b.detail)}</span>" if b.detail else ""
@@ -272,7 +272,7 @@ def case_html(view: CaseView, *, loaded: str = "") -> dict[str, str]:
         others = (f'<details><summary style="cursor:pointer">The other {len(rest)} causes'
                   f'</summary><table style="{_TABLE}">{cells}</table></details>')
     causes = (
-        f'<div class="cbct-causes" style="{_BOX}"><div style="font-weight:bold;font-size:14px">'
+        f'<div class="cbct-box cbct-causes" style="{_BOX}"><div style="font-weight:bold;font-size:14px">'
         "Likely causes, most likely first</div>" + blocks + others + "</div>"
     )
     tests = "".join(
@@ -281,7 +281,7 @@ def case_html(view: CaseView, *, loaded: str = "") -> dict[str, str]:
     )
     history = view.history.lines() if view.history is not None else []
     details = (
-        f'<div class="cbct-case-details" style="{_BOX}">'
+        f'<div class="cbct-box cbct-case-details" style="{_BOX}">'
         + section("Next tests (for the three likeliest causes)",
                   f'<ol style="margin:2px 0;padding-left:22px">{tests}</ol>' if tests
                   else "<p>None.</p>")

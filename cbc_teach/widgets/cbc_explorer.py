@@ -21,7 +21,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..reference import populations
+from ..reference import adult_age, populations
 from . import _common as ui
 from .cbc_model import (
     CBC_DEFAULTS,
@@ -70,8 +70,18 @@ _PERCENT_UNIT = "% of WBC"
 _POPULATION_NAMES = {
     "adult": "Adults",
     "duffy_null": "Adults, Duffy-null phenotype",
-    "child": "Children (under 18)",
 }
+
+
+def population_name(population: str) -> str:
+    """A population as the drop-down lists it; the children's upper age comes from the data.
+
+    >>> population_name("child")
+    'Children (under 18)'
+    """
+    if population == "child":
+        return f"Children (under {adult_age():g})"
+    return _POPULATION_NAMES.get(population, population.replace("_", " "))
 
 
 def _unit(name: str, mode: str) -> str:
@@ -105,7 +115,8 @@ def count_controls(values: dict[str, Any], *, with_mode: bool = True) -> dict[st
     mode = values.get("mode", "absolute")
     for name, (label, *_rest, tip) in _COUNTS.items():
         spec = _slider_spec(name, mode)
-        hint = "Log scale: arrows ±0.1, PageUp/PageDown ±1." if name == "wbc" else ""
+        hint = (f"Log scale: arrows ±{spec['step']:g}, PageUp/PageDown ±{10 * spec['step']:g}."
+                if spec["scale"] == "log" else "")
         controls[name] = ui.number_slider(label, tip, value=values[name], unit=_unit(name, mode),
                                           hint=hint, **spec)
     controls["red_cells_and_platelets"] = ui.checkbox(
@@ -121,7 +132,7 @@ def count_controls(values: dict[str, Any], *, with_mode: bool = True) -> dict[st
         "Reference population",
         "Whose normal ranges to compare with: healthy adults of Duffy-null phenotype and "
         "children have different ones.",
-        [(_POPULATION_NAMES.get(p, p.replace("_", " ")), p) for p in populations()],
+        [(population_name(p), p) for p in populations()],
         values["population"],
     )
     controls["age_years"] = ui.float_text(

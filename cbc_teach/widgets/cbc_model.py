@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from .._svg import range_bar
 from ..cbc import CBC, PERCENT_TOLERANCE
 from ..classify import ANALYTE_LABELS, CTCAE_LABELS, FINDINGS, Classification, classify
 from ..errors import CBCTeachError
@@ -32,7 +33,6 @@ from ._shared import (
     severity_bands,
     status_symbol,
 )
-from ._svg import range_bar
 
 __all__ = [
     "CBCView",
@@ -400,7 +400,7 @@ def ctcae_table(view: CBCView) -> str:
 
 def cbc_status_html(view: CBCView) -> str:
     """The top of the CBC explorer: error (if any), population, the WBC and ANC badges."""
-    parts = [f'<div class="cbct-status" style="{_BOX}">', error_banner(view.error)]
+    parts = [f'<div class="cbct-box cbct-status" style="{_BOX}">', error_banner(view.error)]
     if view.classification is not None:
         parts.append(f"<div>Compared with the reference intervals for "
                      f"<b>{esc(view.population_text)}</b>.</div>")
@@ -420,7 +420,7 @@ def cbc_details_html(view: CBCView) -> str:
     notes = "".join(f"<p><i>Note:</i> {esc(plain_words(n))}</p>"
                     for n in (*view.notes, *view.remarks))
     return (
-        f'<div class="cbct-details" style="{_BOX}">'
+        f'<div class="cbct-box cbct-details" style="{_BOX}">'
         + counts_table(view)
         + ctcae_table(view)
         + notes

@@ -12,7 +12,8 @@ the controls can show is a valid count. The rules, as the explorers explain them
   moving the WBC scales every cell type with it (the percentages stay the same).
 - percent mode: a cell type can rise only as far as the others leave room for (100 % in all).
 - children: choosing the children's intervals with an adult's age sets a child's age
-  (:data:`CHILD_DEFAULT_AGE`); typing an age of 18 or more switches to the adults' intervals.
+  (:data:`CHILD_DEFAULT_AGE`); typing an age at or above
+  :func:`~cbc_teach.reference.adult_age` switches to the adults' intervals.
 
 >>> base = {"mode": "absolute", "wbc": 6.5, "neutrophils": 3.8, "bands": 0.0,
 ...         "lymphocytes": 2.0, "monocytes": 0.45, "eosinophils": 0.2, "basophils": 0.05}
@@ -37,7 +38,7 @@ __all__ = ["CHILD_DEFAULT_AGE", "DIFFERENTIAL", "PERCENT_RULE", "WBC_RULE", "fol
 
 #: The differential's controls, in the order a laboratory report lists them.
 DIFFERENTIAL = ("neutrophils", "bands", "lymphocytes", "monocytes", "eosinophils", "basophils")
-#: The age set when the children's intervals are chosen for someone aged 18 or more: a
+#: The age set when the children's intervals are chosen for someone of adult age: a
 #: school-age child, inside the widest children's age band (a teaching choice, not a norm).
 CHILD_DEFAULT_AGE = 10.0
 #: What the explorers say about the link between the WBC and the differential.

@@ -272,7 +272,7 @@ class FilmExplorer(widgets.VBox):
         self._gallery_box = widgets.VBox([subject, self.gallery_html])
         self._gallery_box.layout.display = "none"
         super().__init__([title, mode, self._count_box, self._gallery_box])
-        self.add_class("cbc-teach-explorer")
+        self.add_class("cbct-explorer")
         self.add_class("cbct-film-explorer")
         mode.observe(self._on_mode, names="value")
         subject.observe(lambda _c: self._show_gallery(), names="value")

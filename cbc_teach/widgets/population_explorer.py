@@ -21,6 +21,7 @@ import ipywidgets as widgets
 from . import _common as ui
 from ._shared import _sentence_case, population_label
 from .population_model import (
+    CHILD_REFERENCE_AGE,
     POPULATION_ANALYTES,
     POPULATION_DEFAULTS,
     PopulationView,
@@ -82,7 +83,7 @@ class PopulationExplorer(ui.Explorer):
         }
         own = ui.button("Use the chosen population's own limit",
                         "Set the cut-off to the lower reference limit of the chosen "
-                        "population (children: at age 10).", icon="crosshairs")
+                        f"population (children: at age {CHILD_REFERENCE_AGE:g}).", icon="crosshairs")
         reset = ui.button("Reset", "Go back to the starting values.", icon="undo")
         panel = widgets.VBox([
             ui.heading("Healthy people, one cut-off"),

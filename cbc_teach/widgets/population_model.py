@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -16,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from .._svg import histogram
 from ..reference import populations, reference_interval
 from ..render import banner, esc
+from ..severity import neutropenia_threshold
 from ._shared import (
     _BOX,
     _TABLE,
@@ -29,7 +32,6 @@ from ._shared import (
     error_banner,
     population_label,
 )
-from ._svg import histogram
 
 __all__ = [
     "CHILD_REFERENCE_AGE",
@@ -41,6 +43,7 @@ __all__ = [
     "PopulationView",
     "population_html",
     "population_view",
+    "neutropenia_limit",
     "reference_low",
 ]
 
@@ -150,7 +153,9 @@ def population_view(values: Mapping[str, Any] | None = None, /, **overrides: Any
     >>> v.shares["adult"] < 0.05 < v.shares["duffy_null"]
     True
     >>> print(v.headline)  # doctest: +ELLIPSIS
-    A lower limit of 1.5 x10^9/L calls ... % of healthy adults neutropenic (... of 20,000)...
+    A lower limit of 1.5 x10^9/L, the neutropenia threshold for adults, calls ... % of healthy adults neutropenic (... of 20,000)...
+    >>> print(population_view().headline)  # doctest: +ELLIPSIS
+    A lower limit of 2 x10^9/L puts ... % of healthy adults below it (... of 20,000). Below the limit is not the same as neutropenia: for adults that means an ANC below 1.5...
     """
     values = _merged(POPULATION_DEFAULTS, values, overrides)
     _check_choice("analyte", values["analyte"], tuple(POPULATION_ANALYTES))
@@ -173,14 +178,43 @@ def population_view(values: Mapping[str, Any] | None = None, /, **overrides: Any
             counts=counts, edges=edges, clipped=clipped,
         ))
     chosen = next(row for row in rows if row.population == values["population"])
-    what = "neutropenic" if values["analyte"] == "neutrophils" else "low"
-    headline = (
-        f"A lower limit of {limit:g} x10^9/L calls {100 * chosen.share:.1f} % of healthy "
-        f"{chosen.label} {what} ({chosen.n_below:,} of {chosen.n:,}). "
-        "A reference interval is built to call 2.5 % of its own healthy population low."
+    headline = _headline(values["analyte"], chosen, float(limit)) + (
+        " A reference interval is built to call 2.5 % of its own healthy population low."
     )
     return PopulationView(values=MappingProxyType(values), rows=tuple(rows),
                           analyte=values["analyte"], lower_limit=float(limit), headline=headline)
+
+
+def neutropenia_limit(population: str) -> float:
+    """The ANC below which ``population`` is called neutropenic (children: at age 10).
+
+    Not the same as the lower reference limit: an adult's ANC of 1.8 is below the adults'
+    interval (2.0) but is not neutropenia (below 1.5).
+
+    >>> neutropenia_limit("adult"), reference_low("neutrophils", "adult")
+    (1.5, 2.0)
+    """
+    age = CHILD_REFERENCE_AGE if population == "child" else None
+    return neutropenia_threshold(population, age).value
+
+
+def _headline(analyte: str, chosen: PopulationRow, limit: float) -> str:
+    """What the cut-off does to the chosen population, in words that fit the cut-off.
+
+    Below the limit is "neutropenic" only when the limit is the population's neutropenia
+    threshold (``data/neutropenia_thresholds.csv``); any other limit just puts people below it.
+    """
+    counted = f"({chosen.n_below:,} of {chosen.n:,})"
+    share = f"{100 * chosen.share:.1f} % of healthy {chosen.label}"
+    if analyte == "neutrophils":
+        threshold = neutropenia_limit(chosen.population)
+        if math.isclose(limit, threshold, abs_tol=1e-9):
+            return (f"A lower limit of {limit:g} x10^9/L, the neutropenia threshold for "
+                    f"{chosen.label}, calls {share} neutropenic {counted}.")
+        return (f"A lower limit of {limit:g} x10^9/L puts {share} below it {counted}. Below "
+                f"the limit is not the same as neutropenia: for {chosen.label} that means an "
+                f"ANC below {threshold:g}.")
+    return f"A lower limit of {limit:g} x10^9/L puts {share} below it {counted}."
 
 
 def population_html(view: PopulationView) -> dict[str, str]:
@@ -191,10 +225,9 @@ def population_html(view: PopulationView) -> dict[str, str]:
     (True, 3)
     """
     if not view.rows:
-        return {"strip": "", "summary": f'<div style="{_BOX}">{error_banner(view.error)}</div>',
+        return {"strip": "", "summary": f'<div class="cbct-box" style="{_BOX}">{error_banner(view.error)}</div>',
                 "plot": ""}
     label = POPULATION_ANALYTES[view.analyte][0]
-    what = "neutropenic" if view.analyte == "neutrophils" else "low"
     rows = []
     for row in view.rows:
         chosen = row.population == view.values["population"]
@@ -209,13 +242,13 @@ def population_html(view: PopulationView) -> dict[str, str]:
         )
     table = (
         f'<table style="{_TABLE}"><thead><tr><th style="{_TH}">Healthy population</th>'
-        f'<th style="{_TH}">Called {what}</th><th style="{_TH}">Share</th>'
+        f'<th style="{_TH}">Below the cut-off</th><th style="{_TH}">Share</th>'
         f'<th style="{_TH}">Its own lower limit (x10^9/L)</th></tr></thead>'
         "<tbody>" + "".join(rows) + "</tbody></table>"
     )
-    strip = f'<div class="cbct-strip-box" style="{_BOX}">{banner("info", view.headline)}</div>'
+    strip = f'<div class="cbct-box cbct-strip-box" style="{_BOX}">{banner("info", view.headline)}</div>'
     summary = (
-        f'<div class="cbct-population" style="{_BOX}">' + error_banner(view.error)
+        f'<div class="cbct-box cbct-population" style="{_BOX}">' + error_banner(view.error)
         + table + "</div>"
     )
     panels = []
@@ -234,11 +267,12 @@ def population_html(view: PopulationView) -> dict[str, str]:
                          f"above {row.edges[-1]:g} x10^9/L, drawn in the last bar.")
     child = next((r for r in view.rows if r.population == "child"), None)
     if view.analyte == "neutrophils" and child is not None and child.reference_low is not None:
-        notes.append(f"Children's neutrophil limit ({child.reference_low:g} x10^9/L at age 10) "
+        notes.append(f"Children's neutrophil limit ({child.reference_low:g} x10^9/L at age "
+                     f"{CHILD_REFERENCE_AGE:g}) "
                      "is a threshold that defines neutropenia, not a percentile of healthy "
                      "children, so few healthy children fall below it.")
     plot = (
-        f'<div style="{_BOX}">'
+        f'<div class="cbct-box" style="{_BOX}">'
         f"<div>{esc(label)} (x10^9/L) of simulated healthy people. Bars left of the dashed "
         "cut-off (dark red, hatched) are healthy people the cut-off calls low; each panel is "
         "scaled to its tallest bar.</div>"

@@ -15,7 +15,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..simulate import regimen, regimens
+from ..simulate import gcsf_start_day, regimen, regimens
 from . import _common as ui
 from .timecourse_model import (
     TIMECOURSE_DEFAULTS,
@@ -75,7 +75,7 @@ class TimeCourseExplorer(ui.Explorer):
                 max=max(28, start["cycle_days"]), step=1, unit="days", whole=True,
             ),
             "gcsf": ui.checkbox(
-                "Give G-CSF (filgrastim) from day 3 after each dose",
+                f"Give G-CSF (filgrastim) from day {gcsf_start_day():g} after each dose",
                 "G-CSF makes the marrow produce and release neutrophils faster.",
                 start["gcsf"],
             ),

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
-
 from ..errors import CBCTeachError, InvalidParameterError
 from ..render import banner, esc
 from ..severity import anc_severity as _shared_anc_severity
+from ..simulate.course_chart import CourseChart, course_chart
 from ._shared import (
     _BOX,
     _TABLE,
@@ -28,9 +27,7 @@ from ._shared import (
     _check_choice,
     _merged,
     error_banner,
-    severity_bands,
 )
-from ._svg import Series, chart
 
 __all__ = [
     "CourseRow",
@@ -187,95 +184,16 @@ def timecourse_view(values: Mapping[str, Any] | None = None, /, **overrides: Any
                           severe_below=severe, moderate_below=_band_upper("moderate"))
 
 
-#: Fills of the severity bands on the time-course chart (light, so the lines stay readable).
-_BAND_FILLS = {"mild": "#fdf0c2", "moderate": "#fbd3b0", "severe": "#f4b4b4"}
-_COURSE_COLOURS = {False: "#1f4e99", True: "#b35900"}  # without / with G-CSF
-_GCSF_FILL = "#cfe3f7"
-_LOG_FLOOR = 0.05
-
-
-def _runs_below(days: np.ndarray, anc: np.ndarray, level: float) -> list[tuple[float, float]]:
-    """The (start, end) days of each stretch with ANC < level."""
-    below = np.asarray(anc) < level
-    if not below.any():
-        return []
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], below.astype(int), [0]])))
-    return [(float(days[a]), float(days[min(b, len(days) - 1)]))
-            for a, b in zip(edges[::2], edges[1::2])]
-
-
-def _swatch(fill: str, *, line: str = "", dash: str = "") -> str:
-    if line:
-        d = f' stroke-dasharray="{dash}"' if dash else ""
-        return (f'<svg width="26" height="10" aria-hidden="true"><line x1="1" y1="5" x2="25" '
-                f'y2="5" stroke="{line}" stroke-width="2.5"{d}/></svg>')
-    return (f'<svg width="14" height="10" aria-hidden="true"><rect width="14" height="10" '
-            f'fill="{fill}" stroke="#888"/></svg>')
-
-
-def _y_top(peak: float, log_y: bool) -> float:
-    for top in (2, 5, 10, 20, 50, 100) if log_y else (2, 4, 6, 8, 10, 15, 20, 30, 40, 50, 100):
-        if peak * 1.05 <= top:
-            return float(top)
-    return float(peak * 1.1)
+def _chart(view: TimeCourseView) -> CourseChart:
+    return course_chart(view.course, view.comparison,
+                        log_scale=bool(view.values.get("log_scale", True)))
 
 
 def timecourse_chart(view: TimeCourseView) -> str:
     """The ANC over time on the severity bands, with nadir, days in severe neutropenia and
-    recovery."""
-    course, other = view.course, view.comparison
-    log_y = bool(view.values.get("log_scale", True))
-    courses = [c for c in (course, other) if c is not None]
-    peak = max(float(np.max(c.anc)) for c in courses)
-    y_max = _y_top(peak, log_y)
-    y_min = _LOG_FLOOR if log_y else 0.0
-    bands = [(max(b["lower"], y_min), b["upper"], _BAND_FILLS[b["grade"]])
-             for b in severity_bands()]
-    spans = [(a, b, _GCSF_FILL) for c in courses if c.gcsf for a, b in c.gcsf_periods]
-    series = []
-    if other is not None:
-        series.append(Series(other.days, other.anc, _COURSE_COLOURS[other.gcsf], dash="6 4",
-                             width=1.8))
-    series.append(Series(course.days, course.anc, _COURSE_COLOURS[course.gcsf], width=2.6))
-    vlines = [(d, "#777777", "") for d in course.dose_days]
-    row = next(r for r in view.rows if r.gcsf == course.gcsf)
-    if row.recovery_day is not None:
-        vlines.append((row.recovery_day, "#1b5e20",
-                       f"back to {view.recovery_level:g}: day {row.recovery_day:.1f}"))
-    markers = [(row.nadir_day, max(row.nadir_anc, y_min), "#8c1d18",
-                f"nadir {row.nadir_anc:.2f}, day {row.nadir_day:.1f}")]
-    runs = [(a, b, "#8c1d18")
-            for a, b in _runs_below(course.days, course.anc, view.severe_below)]
-    label = (f"ANC over {course.days[-1]:g} days, {row.label}: {view.headline} "
-             + view.effect)
-    return chart(
-        series, x_max=float(course.days[-1]), y_min=y_min, y_max=y_max, log_y=log_y,
-        label=label, x_label="days after the first dose",
-        y_label="ANC, x10^9/L" + (" (log scale)" if log_y else ""),
-        bands=bands, spans=spans, vlines=vlines, markers=markers, runs=runs,
-    )
-
-
-def _legend(view: TimeCourseView) -> str:
-    course, other = view.course, view.comparison
-    items = [
-        _swatch("", line=_COURSE_COLOURS[course.gcsf])
-        + f" {esc(('with' if course.gcsf else 'without') + ' G-CSF')} (chosen, solid)"
-    ]
-    if other is not None:
-        items.append(_swatch("", line=_COURSE_COLOURS[other.gcsf], dash="6 4")
-                     + f" {'with' if other.gcsf else 'without'} G-CSF (for comparison, dashed)")
-    for band in reversed(severity_bands()):
-        lo = "" if band["lower"] <= 0 or band["lower"] == float("-inf") else f"{band['lower']:g}-"
-        rule = f"ANC {lo}{band['upper']:g}" if lo else f"ANC < {band['upper']:g}"
-        items.append(_swatch(_BAND_FILLS[band["grade"]]) + f" {esc(band['grade'])} ({rule})")
-    if any(c.gcsf and c.gcsf_periods for c in (course, other) if c is not None):
-        items.append(_swatch(_GCSF_FILL) + " G-CSF given")
-    items.append(_swatch("#8c1d18")
-                 + f" days with ANC &lt; {view.severe_below:g} (chosen course)")
-    items.append("▼ nadir; green dotted line: recovery; grey dotted lines: doses")
-    return ('<div style="display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px">'
-            + "".join(f"<span>{item}</span>" for item in items) + "</div>")
+    recovery: the SVG of :func:`~cbc_teach.simulate.course_chart.course_chart`, the same
+    chart ``TimeCourse.plot()`` gives."""
+    return _chart(view).svg
 
 
 def _course_table(view: TimeCourseView) -> str:
@@ -313,24 +231,19 @@ def timecourse_html(view: TimeCourseView) -> dict[str, str]:
     (True, True)
     """
     if view.course is None:
-        return {"strip": "", "summary": f'<div style="{_BOX}">{error_banner(view.error)}</div>',
+        return {"strip": "", "summary": f'<div class="cbct-box" style="{_BOX}">{error_banner(view.error)}</div>',
                 "plot": ""}
     course = view.course
-    notes = list(course.notes)
-    if view.values.get("log_scale", True) and course.nadir_anc < _LOG_FLOOR:
-        notes.append(f"The nadir ({course.nadir_anc:.3f}) is below {_LOG_FLOOR:g}, the bottom "
-                     "of the log scale; it is drawn at the bottom edge.")
-    strip = (f'<div class="cbct-strip-box" style="{_BOX}">'
+    strip = (f'<div class="cbct-box cbct-strip-box" style="{_BOX}">'
              + banner("info", view.headline, [view.effect] if view.effect else []) + "</div>")
     summary = (
-        f'<div class="cbct-timecourse" style="{_BOX}">' + error_banner(view.error)
+        f'<div class="cbct-box cbct-timecourse" style="{_BOX}">' + error_banner(view.error)
         + f"<div><b>{esc(course.label)}</b>, {esc(course.patient)}.</div>"
         + _course_table(view) + "</div>"
     )
     plot = (
-        f'<div style="{_BOX}">' + timecourse_chart(view) + _legend(view)
-        + "".join(f"<p><i>Note:</i> {esc(n)}</p>" for n in notes)
-        + f'<details><summary style="cursor:pointer">Model and sources</summary>'
-        f'<p style="font-size:12px">{esc(course.source)}</p></details></div>'
+        _chart(view).html()
+        + f'<details class="cbct-box" style="{_BOX}"><summary style="cursor:pointer">Model and '
+        f'sources</summary><p style="font-size:12px">{esc(course.source)}</p></details>'
     )
     return {"strip": strip, "summary": summary, "plot": plot}

@@ -12,7 +12,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..render import COLOURS, esc
+import numpy as np
+
+from .render import COLOURS, esc
 
 __all__ = [
     "COLOURS", "LogScale", "Scale", "Series", "chart", "histogram", "log_ticks", "nice_ticks",
@@ -38,6 +40,11 @@ class Scale:
         span = self.hi - self.lo or 1.0
         x = min(max(x, self.lo), self.hi)
         return self.start + (x - self.lo) / span * (self.end - self.start)
+
+    def many(self, x: np.ndarray) -> np.ndarray:
+        """The pixel of every value of an array at once."""
+        span = self.hi - self.lo or 1.0
+        return self.start + (np.clip(x, self.lo, self.hi) - self.lo) / span * (self.end - self.start)
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
@@ -182,20 +189,26 @@ class LogScale:
         frac = (math.log10(x) - math.log10(self.lo)) / (math.log10(self.hi) - math.log10(self.lo))
         return self.start + frac * (self.end - self.start)
 
+    def many(self, x: np.ndarray) -> np.ndarray:
+        """The pixel of every value of an array at once."""
+        lo, hi = math.log10(self.lo), math.log10(self.hi)
+        frac = (np.log10(np.clip(x, self.lo, self.hi)) - lo) / (hi - lo)
+        return self.start + frac * (self.end - self.start)
 
-def log_ticks(lo: float, hi: float) -> list[float]:
-    """Ticks 1-2-5 per decade between lo and hi (plus 1.5, the usual ANC limit, near 1).
 
-    >>> log_ticks(0.05, 30)
+def log_ticks(lo: float, hi: float, extra: Sequence[float] = ()) -> list[float]:
+    """Ticks 1-2-5 per decade between lo and hi, plus the ``extra`` values (e.g. thresholds).
+
+    >>> log_ticks(0.05, 30, extra=(1.5,))
     [0.05, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0, 5.0, 10.0, 20.0]
     """
-    ticks = []
+    ticks = {round(x, 10) for x in extra if lo - 1e-12 <= x <= hi + 1e-12}
     for exponent in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
-        for m in (1, 1.5, 2, 5) if exponent == 0 else (1, 2, 5):
+        for m in (1, 2, 5):
             t = round(m * 10 ** exponent, 10)
             if lo - 1e-12 <= t <= hi + 1e-12:
-                ticks.append(float(t))
-    return ticks
+                ticks.add(t)
+    return sorted(float(t) for t in ticks)
 
 
 @dataclass(frozen=True)
@@ -210,25 +223,28 @@ class Series:
     name: str = ""
 
 
-def _decimate(x: Sequence[float], y: Sequence[float], buckets: int) -> list[tuple[float, float]]:
-    """At most ~2 points per bucket (the lowest and highest, in order): the same drawing."""
+def _decimate(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ~2 points per bucket (the lowest and highest, in order): the same drawing.
+
+    >>> xs, ys = _decimate(np.arange(10.0), np.array([5, 1, 4, 9, 2, 3, 8, 0, 7, 6.0]), 2)
+    >>> xs.tolist(), ys.tolist()
+    ([1.0, 3.0, 6.0, 7.0, 9.0], [1.0, 9.0, 8.0, 0.0, 6.0])
+    """
     n = len(x)
     if n <= 2 * buckets:
-        return list(zip(x, y))
-    out: list[tuple[float, float]] = []
-    size = n / buckets
-    for b in range(buckets):
-        i0, i1 = int(b * size), min(int((b + 1) * size), n)
-        if i0 >= i1:
-            continue
-        chunk = range(i0, i1)
-        imin = min(chunk, key=lambda i: y[i])
-        imax = max(chunk, key=lambda i: y[i])
-        for i in sorted({imin, imax}):
-            out.append((x[i], y[i]))
-    if out[-1][0] != x[-1]:
-        out.append((x[-1], y[-1]))
-    return out
+        return x, y
+    bucket = (np.arange(n) * buckets) // n
+    order = np.lexsort((y, bucket))  # by bucket, then by value: each bucket's min first, max last
+    firsts = np.flatnonzero(np.diff(bucket[order], prepend=-1))
+    lasts = np.append(firsts[1:], n) - 1
+    keep = np.unique(np.concatenate([order[firsts], order[lasts], [n - 1]]))
+    return x[keep], y[keep]
+
+
+def _path(xs: np.ndarray, ys: np.ndarray) -> str:
+    """An SVG path through pixel coordinates, each rounded to 0.1 px (no trailing .0)."""
+    cx, cy = np.round(xs, 1) + 0.0, np.round(ys, 1) + 0.0
+    return "M" + " L".join(f"{a:g} {b:g}" for a, b in zip(cx.tolist(), cy.tolist()))
 
 
 def chart(series: Sequence[Series], *, x_max: float, y_min: float, y_max: float, log_y: bool,
@@ -238,19 +254,24 @@ def chart(series: Sequence[Series], *, x_max: float, y_min: float, y_max: float,
           vlines: Sequence[tuple[float, str, str]] = (),
           markers: Sequence[tuple[float, float, str, str]] = (),
           runs: Sequence[tuple[float, float, str]] = (),
+          y_ticks: Sequence[float] = (),
           width: int = 640, height: int = 300) -> str:
     """A line chart over time with horizontal bands, shaded x-spans, vertical lines and markers.
 
     ``bands``: (y0, y1, fill); ``spans``: (x0, x1, fill); ``vlines``: (x, colour, text);
     ``markers``: (x, y, colour, text) drawn as a downward triangle; ``runs``: (x0, x1, colour)
-    drawn as a thick bar just under the x axis (e.g. the days with ANC < 0.5).
+    drawn as a thick bar just under the x axis (e.g. the days with ANC < 0.5); ``y_ticks``:
+    values to tick on the y axis besides the round ones (e.g. thresholds). A series with a
+    ``name`` is labelled at its right end, so that colour is not the only way to tell the
+    lines apart.
 
     >>> svg = chart([Series([0, 1, 2], [5, 1, 4], "#000")], x_max=2, y_min=0.1, y_max=10,
     ...             log_y=True, label="ANC", x_label="day", y_label="ANC")
     >>> svg.count("<path") == 1 and 'role="img"' in svg
     True
     """
-    left, right, top, bottom = 48, 12, 12, 46
+    named = [s for s in series if s.name]
+    left, right, top, bottom = 48, 12 + (7 * max((len(s.name) for s in named), default=0)), 12, 46
     x = Scale(0.0, x_max, left, width - right)
     y = (LogScale if log_y else Scale)(y_min, y_max, height - bottom, top)
     plot_bottom = height - bottom
@@ -262,11 +283,13 @@ def chart(series: Sequence[Series], *, x_max: float, y_min: float, y_max: float,
     for x0, x1, fill in spans:
         body.append(f'<rect x="{_n(x(x0))}" y="{top}" width="{_n(max(x(x1) - x(x0), 1))}" '
                     f'height="{plot_bottom - top}" fill="{fill}" fill-opacity="0.55"/>')
-    ticks = log_ticks(y_min, y_max) if log_y else nice_ticks(y_min, y_max, 6)
+    ticks = log_ticks(y_min, y_max, y_ticks) if log_y else nice_ticks(y_min, y_max, 6)
     for t in ticks:
         yt = y(t)
         body.append(f'<line x1="{left}" y1="{_n(yt)}" x2="{width - right}" y2="{_n(yt)}" '
                     'stroke="#000" stroke-opacity="0.12"/>')
+        if t not in y_ticks and any(abs(y(e) - yt) < 11 for e in y_ticks if e in ticks):
+            continue  # a round tick's number would overlap a threshold's: the threshold wins
         body.append(f'<text x="{left - 4}" y="{_n(yt + 4)}" text-anchor="end" fill="#333">'
                     f"{t:g}</text>")
     for t in nice_ticks(0, x_max, 8):
@@ -291,11 +314,19 @@ def chart(series: Sequence[Series], *, x_max: float, y_min: float, y_max: float,
                         f'fill="{colour}" font-weight="bold">{esc(text)}</text>')
     buckets = (width - left - right) // 2
     for s in series:
-        points = _decimate(list(s.x), list(s.y), buckets)
-        d = "M" + " L".join(f"{_n(x(px))} {_n(y(py))}" for px, py in points)
+        xs, ys = _decimate(np.asarray(s.x, float), np.asarray(s.y, float), buckets)
+        d = _path(x.many(xs), y.many(ys))
         dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
         body.append(f'<path d="{d}" fill="none" stroke="{s.colour}" stroke-width="{s.width}"'
                     f'{dash} stroke-linejoin="round"/>')
+    placed: list[float] = []
+    for s in sorted(named, key=lambda s: y(s.y[-1])):
+        yl = max(y(s.y[-1]) + 4, top + 8)
+        for other in placed:  # keep the end labels at least one line apart
+            yl = max(yl, other + 12)
+        placed.append(yl)
+        body.append(f'<text x="{width - right + 4}" y="{_n(yl)}" fill="{s.colour}" '
+                    f'font-weight="bold">{esc(s.name)}</text>')
     for xv, yv, colour, text in markers:
         xp, yp = x(xv), y(yv)
         body.append(f'<path d="M{_n(xp - 6)} {_n(yp - 11)} h12 l-6 10 z" fill="{colour}" '
@@ -303,7 +334,9 @@ def chart(series: Sequence[Series], *, x_max: float, y_min: float, y_max: float,
         if text:
             anchor = "end" if xp > width * 0.7 else "start"
             dx = -8 if anchor == "end" else 8
-            body.append(f'<text x="{_n(xp + dx)}" y="{_n(yp + 14)}" text-anchor="{anchor}" '
+            # Under the marker, or above it when that would fall off the bottom of the plot.
+            yt = yp + 14 if yp + 14 <= plot_bottom - 8 else yp - 14
+            body.append(f'<text x="{_n(xp + dx)}" y="{_n(yt)}" text-anchor="{anchor}" '
                         f'fill="{colour}" font-weight="bold">{esc(text)}</text>')
     body.append(f'<text x="{(left + width - right) // 2}" y="{height - 6}" '
                 f'text-anchor="middle" fill="#000">{esc(x_label)}</text>')
