@@ -2,7 +2,9 @@
 loopback port, and clean shutdown of every server and kernel a test starts.
 
 Never downloads a browser: Playwright drives /usr/bin/chromium (installed by `make test` through
-tools/ensure_chromium.sh).
+tools/ensure_chromium.sh). The ``browser`` and ``page`` fixtures are in ``tests/conftest.py``
+(one Chromium per test module); a test module serves its folder with :func:`served` and opens
+a notebook with :func:`open_and_run`.
 """
 
 from __future__ import annotations
@@ -191,3 +193,63 @@ def wait_gone(marker: str, timeout: float = 15.0) -> list[int]:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
     return left
+
+
+# --- what every browser test does ------------------------------------------------------------------
+
+#: Milliseconds a browser step may take: a first kernel start and widget rendering on a busy
+#: 2-core machine.
+TIMEOUT = 90_000
+SHOTS = pathlib.Path(__file__).resolve().parent.parent / "browser-screenshots"
+
+
+def no_chromium_reason() -> str | None:
+    """Why the browser tests cannot run here (None when Chromium is installed)."""
+    if chromium_executable() is not None:
+        return None
+    return ("Chromium is not installed: `make test` installs Debian's chromium with apt when it "
+            "runs as root or with sudo")
+
+
+def served(kind: str, root: pathlib.Path, tmp_path_factory, notebook: str | None = None,
+           timeout: float = 300.0):
+    """For a fixture: start a ``kind`` server on ``root`` (``notebook`` for Voila), yield it,
+    then stop it and check that nothing it started lives on."""
+    home = tmp_path_factory.mktemp(f"{kind}-home")
+    server = Server(kind, root, home, notebook)
+    try:
+        server.wait_ready(timeout=timeout)
+        yield server
+    finally:
+        server.stop()
+    assert wait_gone(str(home)) == [], "a kernel or server outlived the test"
+
+
+def open_notebook(page, server: Server, notebook: str):
+    """Open ``notebook`` in JupyterLab (with a fresh layout) or Notebook 7, as ``server`` is;
+    wait until its kernel is ready; return the notebook's panel."""
+    if server.kind == "notebook":
+        page.goto(f"{server.url}/notebooks/{notebook}")
+        page.wait_for_selector(".jp-NotebookPanel")
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+        return page.locator(".jp-NotebookPanel")
+    page.goto(f"{server.url}/lab/tree/{notebook}?reset")
+    page.wait_for_selector(".jp-NotebookPanel:visible")
+    page.wait_for_selector(".jp-StatusBar-Widget:has-text('Idle')")  # kernel info received
+    return page.locator(".jp-NotebookPanel:visible")
+
+
+def run_all(page) -> None:
+    """Run > Run All Cells (JupyterLab and Notebook 7), through the menu as a student would."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
+    page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+
+
+def open_and_run(page, server: Server, notebook: str, ready: str | None = None):
+    """Open ``notebook`` (:func:`open_notebook`) and run all its cells; wait for ``ready`` (a selector) if
+    given; return the notebook's panel."""
+    panel = open_notebook(page, server, notebook)
+    run_all(page)
+    if ready:
+        page.wait_for_selector(ready)
+    return panel

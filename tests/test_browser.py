@@ -11,41 +11,20 @@ fails the run (`make test` installs Chromium with apt when it can).
 
 from __future__ import annotations
 
-import os
 import pathlib
 import re
 import shutil
 import time
 
 import pytest
-from browser_support import CHROMIUM_ARGS, Server, chromium_executable, wait_gone
+from browser_support import TIMEOUT, open_and_run, served
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "browser-screenshots"
 CBC_NOTEBOOK = "03_leukopenia_and_neutropenia.ipynb"
 CASE_NOTEBOOK = "04_causes.ipynb"
 APP_NOTEBOOK = "explorers.ipynb"  # app/explorers.ipynb, the Voila dashboard
-TIMEOUT = 90_000  # ms: first kernel start and widget rendering on a busy 2-core machine
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium under Playwright (never a downloaded browser)."""
-    path = chromium_executable()
-    if path is None:
-        reason = ("Chromium is not installed: `make test` installs Debian's chromium with apt when "
-                  "it runs as root or with sudo")
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; under CI=true a missing browser is a failure.")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -57,59 +36,22 @@ def course(tmp_path_factory):
     return root
 
 
-def _served(kind, course, tmp_path_factory, notebook=None):
-    """Start a server, hand it to the tests, then stop it and check nothing it started lives on."""
-    home = tmp_path_factory.mktemp(f"{kind}-home")
-    server = Server(kind, course, home, notebook)
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.stop()
-    assert wait_gone(str(home)) == [], "a kernel or server outlived the test"
-
-
 @pytest.fixture(scope="module")
 def lab(course, tmp_path_factory):
     """JupyterLab on a free loopback port; stopped with its kernels at the end."""
-    yield from _served("lab", course, tmp_path_factory)
+    yield from served("lab", course, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def notebook7(course, tmp_path_factory):
     """Jupyter Notebook 7 on a free loopback port; stopped with its kernels at the end."""
-    yield from _served("notebook", course, tmp_path_factory)
+    yield from served("notebook", course, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def voila(course, tmp_path_factory):
     """Voila serving the explorers' app notebook."""
-    yield from _served("voila", course, tmp_path_factory, APP_NOTEBOOK)
-
-
-@pytest.fixture
-def page(browser, request):
-    """A fresh browser page; a screenshot is kept when the test fails."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    yield page
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        SHOTS.mkdir(exist_ok=True)
-        path = SHOTS / f"{request.node.name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        print(f"screenshot saved: {path}")
-    context.close()
-
-
-def _open_and_run(page, lab, notebook):
-    page.goto(f"{lab.url}/lab/tree/{notebook}?reset")
-    page.wait_for_selector(".jp-NotebookPanel:visible")
-    page.wait_for_selector(".jp-StatusBar-Widget:has-text('Idle')")
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
-    page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
-    return page.locator(".jp-NotebookPanel:visible")
+    yield from served("voila", course, tmp_path_factory, APP_NOTEBOOK)
 
 
 def _slider(scope, label):
@@ -169,25 +111,20 @@ def _tick_and_check_top_cause(scope):
 def test_jupyterlab_runs_a_course_notebook_and_the_wbc_slider_updates_the_classification(page, lab):
     """In JupyterLab, running the notebook shows the CBC explorer; moving the WBC slider with the
     keyboard changes the classification from NORMAL to HIGH."""
-    scope = _open_and_run(page, lab, CBC_NOTEBOOK)
+    scope = open_and_run(page, lab, CBC_NOTEBOOK)
     _move_wbc_and_check(scope)
 
 
 def test_jupyterlab_ticking_a_history_item_changes_the_top_cause(page, lab):
     """In JupyterLab's CaseExplorer, selecting lupus in the history reorders the likely causes."""
-    scope = _open_and_run(page, lab, CASE_NOTEBOOK)
+    scope = open_and_run(page, lab, CASE_NOTEBOOK)
     first, now = _tick_and_check_top_cause(scope)
     assert "lupus" in now.lower()
 
 
 def test_notebook7_runs_a_course_notebook_and_the_wbc_slider_updates_the_classification(page, notebook7):
     """The same course notebook works in Jupyter Notebook 7: run all, move the WBC slider."""
-    page.goto(f"{notebook7.url}/notebooks/{CBC_NOTEBOOK}")
-    page.wait_for_selector(".jp-NotebookPanel")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")  # kernel ready
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
-    page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
-    _move_wbc_and_check(page.locator(".jp-NotebookPanel"))
+    _move_wbc_and_check(open_and_run(page, notebook7, CBC_NOTEBOOK))
 
 
 def test_voila_app_renders_and_updates(page, voila):

@@ -11,23 +11,17 @@ started is stopped; on failure a screenshot is kept in `browser-screenshots/`.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import re
 import statistics
 import time
-import urllib.error
-import urllib.request
 
 import pytest
-from browser_support import CHROMIUM_ARGS, Server, chromium_executable, wait_gone
+from browser_support import TIMEOUT, open_and_run, served
 
 from cbc_teach.film import key_map, make_slide
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "browser-screenshots"
 NOTEBOOK = "film_count.ipynb"
-TIMEOUT = 90_000  # ms: first kernel start on a busy 2-core machine
 N_PRESSES = 20
 SLIDE_CODE = ("from cbc_teach import CBC, make_slide\n"
               "from cbc_teach.widgets import FilmExplorer\n"
@@ -63,98 +57,28 @@ def write_notebook(folder: pathlib.Path) -> pathlib.Path:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium under Playwright (never a downloaded browser)."""
-    path = chromium_executable()
-    if path is None:
-        reason = "Chromium is not installed (`make test` installs Debian's chromium with apt)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; under CI=true a missing browser is a failure.")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     root = tmp_path_factory.mktemp("film")
     write_notebook(root)
     return root
 
 
-def wait_until_ready(server, timeout: float = 300.0) -> None:
-    """Wait for a server on a busy machine.
-
-    Voila renders the notebook (and starts a kernel) for every request to its page, so it is
-    asked once with a long read timeout rather than polled every two seconds (each short poll
-    that gives up would leave one more kernel starting).
-    """
-    if server.kind != "voila":
-        server.wait_ready(timeout=timeout)
-        return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"voila exited early:\n{server.log()}")
-        try:
-            with urllib.request.urlopen(server.url + "/", timeout=timeout) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.5)
-    raise RuntimeError(f"voila not ready after {timeout} s:\n{server.log()}")
-
-
-def _served(kind, folder, tmp_path_factory, notebook=None):
-    home = tmp_path_factory.mktemp(f"{kind}-home")
-    server = Server(kind, folder, home, notebook)
-    try:
-        wait_until_ready(server)
-        yield server
-    finally:
-        server.stop()
-    assert wait_gone(str(home)) == [], "a kernel or server outlived the test"
-
-
 @pytest.fixture(scope="module")
 def lab(folder, tmp_path_factory):
     """JupyterLab on a free loopback port."""
-    yield from _served("lab", folder, tmp_path_factory)
+    yield from served("lab", folder, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def notebook7(folder, tmp_path_factory):
     """Jupyter Notebook 7 on a free loopback port."""
-    yield from _served("notebook", folder, tmp_path_factory)
+    yield from served("notebook", folder, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def voila(folder, tmp_path_factory):
     """Voila serving the one-cell notebook."""
-    yield from _served("voila", folder, tmp_path_factory, NOTEBOOK)
-
-
-@pytest.fixture
-def page(browser, request):
-    """A fresh browser page; a screenshot is kept when the test fails."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    yield page
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-
-
-def _run_all(page):
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
-    page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+    yield from served("voila", folder, tmp_path_factory, NOTEBOOK)
 
 
 def _wait_cell(film, value: int) -> None:
@@ -215,11 +139,7 @@ def _check_tally(scope, expected: dict[str, int], n: int = N_PRESSES) -> str:
 
 def test_jupyterlab_counts_20_cells_with_the_keyboard(page, lab):
     """In JupyterLab, 20 key presses count 20 cells; N, B, M, X do not edit the notebook."""
-    page.goto(f"{lab.url}/lab/tree/{NOTEBOOK}?reset")
-    page.wait_for_selector(".jp-NotebookPanel:visible")
-    page.wait_for_selector(".jp-StatusBar-Widget:has-text('Idle')")
-    _run_all(page)
-    scope = page.locator(".jp-NotebookPanel:visible")
+    scope = open_and_run(page, lab, NOTEBOOK)
     expected, _ = count_with_keys(scope)
     _check_tally(scope, expected)
     assert scope.locator(".jp-Cell").count() == 1, "a key acted as a notebook shortcut"
@@ -230,11 +150,7 @@ def test_jupyterlab_counts_20_cells_with_the_keyboard(page, lab):
 
 def test_notebook7_counts_with_the_keyboard(page, notebook7):
     """The same count works in Jupyter Notebook 7."""
-    page.goto(f"{notebook7.url}/notebooks/{NOTEBOOK}")
-    page.wait_for_selector(".jp-NotebookPanel")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-    _run_all(page)
-    scope = page.locator(".jp-NotebookPanel")
+    scope = open_and_run(page, notebook7, NOTEBOOK)
     expected, _ = count_with_keys(scope, 8)
     _check_tally(scope, expected, 8)
     assert scope.locator(".jp-Cell").count() == 1

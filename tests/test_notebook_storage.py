@@ -14,16 +14,14 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import json
-import os
 import pathlib
 import shutil
 
 import pytest
-from browser_support import CHROMIUM_ARGS, Server, chromium_executable, wait_gone
+from browser_support import TIMEOUT, open_notebook, served
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-TIMEOUT = 90_000  # ms: first kernel start on a busy 2-core machine
 
 
 def _runner():
@@ -66,65 +64,33 @@ def test_every_stored_notebook_is_stored_as_jupyterlab_writes_it():
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium under Playwright (never a downloaded browser)."""
-    path = chromium_executable()
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is not installed; under CI=true a missing browser is a failure.")
-        pytest.skip("Chromium is not installed (make test installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab serving a copy of the course (the real files are never saved over)."""
     root = tmp_path_factory.mktemp("course")
     for notebook in NOTEBOOKS:
         shutil.copy2(notebook, root / notebook.name)
-    home = tmp_path_factory.mktemp("lab-home")
-    server = Server("lab", root, home)
-    try:
-        server.wait_ready()
+    for server in served("lab", root, tmp_path_factory):
         yield server, root
-    finally:
-        server.stop()
-    assert wait_gone(str(home)) == [], "a kernel or server outlived the test"
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("notebook", [p.name for p in NOTEBOOKS])
-def test_opening_and_saving_in_jupyterlab_changes_nothing(browser, lab, notebook):
+def test_opening_and_saving_in_jupyterlab_changes_nothing(page, lab, notebook):
     """Open the notebook in JupyterLab, wait for its kernel, save it without running anything:
     the file on disk is byte for byte the stored one."""
     server, root = lab
     path = root / notebook
     before = path.read_bytes()
     mtime = path.stat().st_mtime_ns
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    try:
-        page.goto(f"{server.url}/lab/tree/{notebook}?reset")
-        panel = page.locator(".jp-NotebookPanel:visible")
-        panel.wait_for()
-        page.wait_for_selector(".jp-StatusBar-Widget:has-text('Idle')")  # kernel info received
-        panel.locator(".jp-Notebook").click()
-        page.keyboard.press("Control+s")
-        deadline_ms = TIMEOUT
-        while path.stat().st_mtime_ns == mtime and deadline_ms > 0:
-            page.wait_for_timeout(200)
-            deadline_ms -= 200
-        assert path.stat().st_mtime_ns != mtime, "JupyterLab did not save the notebook"
-        cookies = {c["name"]: c["value"] for c in context.cookies()}
-        server.delete_sessions(cookies)
-    finally:
-        context.close()
+    panel = open_notebook(page, server, notebook)
+    panel.locator(".jp-Notebook").click()
+    page.keyboard.press("Control+s")
+    deadline_ms = TIMEOUT
+    while path.stat().st_mtime_ns == mtime and deadline_ms > 0:
+        page.wait_for_timeout(200)
+        deadline_ms -= 200
+    assert path.stat().st_mtime_ns != mtime, "JupyterLab did not save the notebook"
+    server.delete_sessions({c["name"]: c["value"] for c in page.context.cookies()})
     after = path.read_bytes()
     if after != before:
         diff = difflib.unified_diff(before.decode().splitlines(), after.decode().splitlines(),
