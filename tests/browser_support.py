@@ -239,10 +239,25 @@ def open_notebook(page, server: Server, notebook: str):
     return page.locator(".jp-NotebookPanel:visible")
 
 
-def run_all(page) -> None:
-    """Run > Run All Cells (JupyterLab and Notebook 7), through the menu as a student would."""
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
-    page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+def run_all(page, tries: int = 3) -> None:
+    """Run > Run All Cells (JupyterLab and Notebook 7), through the menu as a student would;
+    wait until the cells are queued (a prompt shows ``[*]``; a stored notebook already shows
+    numbers, so those prove nothing).
+
+    A click that lands while the application is still settling (seen in Notebook 7 on a busy
+    machine: the notebook stayed unrun) is made again, as a student would click again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    started = ".jp-CodeCell .jp-InputArea-prompt:text-matches('\\[\\*\\]')"
+    for attempt in range(1, tries + 1):
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
+        page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+        try:
+            page.wait_for_selector(started, timeout=15_000 if attempt < tries else TIMEOUT)
+            return
+        except PlaywrightTimeout:
+            if attempt == tries:
+                raise
 
 
 def open_and_run(page, server: Server, notebook: str, ready: str | None = None):

@@ -16,18 +16,15 @@ explorers, not on the course text.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import shutil
 import time
 
 import nbformat
 import pytest
-from browser_support import CHROMIUM_ARGS, Server, chromium_executable, wait_gone
+from browser_support import TIMEOUT, open_and_run, served
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "browser-screenshots"
-TIMEOUT = 90_000  # ms: first kernel start and widget rendering on a busy 2-core machine
 VIEWPORT = {"width": 1366, "height": 900}
 #: The project's own elements: the explorers, the self-checks, the toolkit's HTML blocks
 #: (charts, exercise variants) and the course's own text.
@@ -64,23 +61,6 @@ def _axe_script() -> pathlib.Path:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium under Playwright (never a downloaded browser)."""
-    path = chromium_executable()
-    if path is None:
-        reason = "Chromium is not installed: `make test` installs Debian's chromium with apt"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; under CI=true a missing browser is a failure.")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """A folder with one small notebook per explorer, plus the Voila app."""
     root = tmp_path_factory.mktemp("explorers")
@@ -94,49 +74,20 @@ def site(tmp_path_factory):
     return root
 
 
-def _served(kind, root, tmp_path_factory, notebook=None):
-    home = tmp_path_factory.mktemp(f"{kind}-home")
-    server = Server(kind, root, home, notebook)
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.stop()
-    assert wait_gone(str(home)) == [], "a kernel or server outlived the test"
-
-
 @pytest.fixture(scope="module")
 def lab(site, tmp_path_factory):
-    yield from _served("lab", site, tmp_path_factory)
+    yield from served("lab", site, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def voila(site, tmp_path_factory):
-    yield from _served("voila", site, tmp_path_factory, "explorers.ipynb")
-
-
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    yield page
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{request.node.name}.png"))
-    context.close()
+    yield from served("voila", site, tmp_path_factory, "explorers.ipynb")
 
 
 def _open_and_run(page, lab, notebook, ready=".cbct-explorer .cbct-slider input[type=range]"):
-    page.goto(f"{lab.url}/lab/tree/{notebook}?reset")
-    page.wait_for_selector(".jp-NotebookPanel:visible")
-    page.wait_for_selector(".jp-StatusBar-Widget:has-text('Idle')")
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
-    page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
-    page.wait_for_selector(ready)
+    panel = open_and_run(page, lab, notebook, ready)
     assert page.locator("#filebrowser").is_visible(), "the file browser should be open"
-    return page.locator(".jp-NotebookPanel:visible")
+    return panel
 
 
 def _wait_for(fn, what, timeout=TIMEOUT / 1000):
