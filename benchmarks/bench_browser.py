@@ -105,7 +105,7 @@ _PRESS = """async ([label, key]) => {
 
 
 def main() -> int:
-    from browser_support import CHROMIUM_ARGS, Server, chromium_executable
+    from browser_support import CHROMIUM_ARGS, Server, chromium_executable, open_and_run
 
     chromium = chromium_executable()
     if chromium is None:
@@ -134,11 +134,8 @@ def main() -> int:
                 page.set_default_timeout(120_000)
                 print(f"load average before: {_load()}", flush=True)
                 for name, label in EXPLORERS.items():
-                    page.goto(f"{server.url}/lab/tree/{name}.ipynb?reset")
-                    page.wait_for_selector(".jp-StatusBar-Widget:has-text('Idle')")
-                    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
-                    page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
-                    page.wait_for_selector(".cbct-explorer .cbct-slider input[type=range]")
+                    open_and_run(page, server, f"{name}.ipynb",
+                                 ready=".cbct-explorer .cbct-slider input[type=range]")
                     page.wait_for_timeout(1000)
                     times, replies, draws, firsts, counts, pressed = [], [], [], [], [], []
                     for i in range(N_PRESSES + 3):

@@ -78,7 +78,7 @@ _LISTEN = """
 
 def bench_browser(presses: int = 30) -> None:
     from browser_support import CHROMIUM_ARGS, Server, chromium_executable, wait_gone
-    from test_browser_film import NOTEBOOK, expected_slide, wait_until_ready, write_notebook
+    from test_browser_film import NOTEBOOK, expected_slide, write_notebook
 
     path = chromium_executable()
     if path is None:
@@ -94,7 +94,7 @@ def bench_browser(presses: int = 30) -> None:
         write_notebook(root)
         server = Server("voila", root, home, NOTEBOOK)
         try:
-            wait_until_ready(server)
+            server.wait_ready(timeout=300)
             from playwright.sync_api import sync_playwright
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
