@@ -21,7 +21,8 @@ The facts (computed here, with the thresholds of the data file): ``low_white`` (
 neutropenia for the population), ``anemia``, ``thrombocytopenia``, ``pancytopenia``,
 ``any_low_count``, ``anc_known``, ``anc_unknown``, ``severe_neutropenia`` (ANC below the IDSA
 0.5), ``expected_to_fall``, ``expected_nadir`` (chemotherapy within the nadir window),
-``idsa_fever``, ``fever`` (reported, or 38.0 C or more), ``fever_below_idsa``,
+``idsa_fever``, ``fever`` (reported, or 38.0 C or more), ``fever_measured`` (a measured
+38.0 C or more), ``fever_below_idsa``,
 ``fever_reported_unmeasured``, ``febrile_neutropenia``, ``hypothermia``, ``sepsis_sign``,
 ``two_sepsis_signs``, ``warning_sign``, ``infection_sign``, ``agranulocytosis_symptom``,
 ``agranulocytosis_drug``, ``drug_neutropenia``, ``bleeding``, ``bruising``,
@@ -66,7 +67,7 @@ _DISCLAIMER = "This is education, not medical advice."
 _FACTS = frozenset({
     "low_white", "anemia", "thrombocytopenia", "pancytopenia", "any_low_count", "anc_known",
     "anc_unknown", "severe_neutropenia", "expected_to_fall", "expected_nadir", "idsa_fever",
-    "fever", "fever_below_idsa", "fever_reported_unmeasured", "febrile_neutropenia",
+    "fever", "fever_measured", "fever_below_idsa", "fever_reported_unmeasured", "febrile_neutropenia",
     "hypothermia", "sepsis_sign", "two_sepsis_signs", "warning_sign", "infection_sign",
     "agranulocytosis_symptom", "agranulocytosis_drug", "drug_neutropenia", "bleeding",
     "bruising", "platelets_unknown", "severe_thrombocytopenia", "platelets_below_bleeding",
@@ -149,7 +150,7 @@ def rules() -> tuple[Rule, ...]:
     """The rules of the table, in the order of the data file (most urgent first).
 
     >>> [r.id for r in rules()][:3]
-    ['febrile_neutropenia', 'fever_after_chemotherapy_anc_unknown', 'sepsis_signs_low_count']
+    ['febrile_neutropenia', 'fever_after_chemotherapy_anc_unknown', 'temperature_38_neutropenic']
     """
     return tuple(_make_rule(row, note=False) for row in _table()["rules"])
 
@@ -260,14 +261,17 @@ def triage(cbc: CBC, history: History | None = None, *, population: str = "adult
     ``"child"`` takes the age from the history; ``History(duffy_null=True)`` selects the
     Duffy-null intervals). The IDSA boundaries hold as written: a single 38.3 C qualifies,
     38.0 C needs ``fever_hours >= 1``; an ANC of exactly 0.5 is not below 0.5; day 14 after
-    chemotherapy is still "within 14 days".
+    chemotherapy is still "within 14 days". Below the IDSA fever, 38.0 C or more with an ANC
+    below 0.5 (or expected to fall below it) is an emergency all the same (NICE CG151), under
+    its own rule: the patient is not told to wait the hour at home.
 
     >>> triage(CBC(1.5, neutrophils=0.8), History(temperature_c=38.0, fever_hours=1,
     ...        days_since_chemotherapy=10)).febrile_neutropenia
     True
-    >>> triage(CBC(1.5, neutrophils=0.8), History(temperature_c=38.0, fever_hours=0.5,
-    ...        days_since_chemotherapy=10)).level
-    'urgent'
+    >>> t = triage(CBC(1.5, neutrophils=0.8), History(temperature_c=38.0, fever_hours=0.5,
+    ...            days_since_chemotherapy=10))
+    >>> t.febrile_neutropenia, t.level, t.rule_ids[0]
+    (False, 'emergency', 'temperature_38_neutropenic')
     >>> triage(CBC(2.0, neutrophils=0.1), History(medications=["clozapine"])).rule_ids
     ('severe_neutropenia', 'agranulocytosis_drug', 'low_count')
     """
@@ -365,7 +369,8 @@ def _facts(cbc: CBC, history: History, cls: Classification) -> tuple[dict[str, b
     f["idsa_fever"] = t is not None and (
         t >= single or (t >= sustained and hours is not None
                         and hours >= fever_th["sustained_hours"]))
-    f["fever_below_idsa"] = t is not None and sustained <= t and not f["idsa_fever"]
+    f["fever_measured"] = t is not None and t >= sustained
+    f["fever_below_idsa"] = f["fever_measured"] and not f["idsa_fever"]
     f["fever_reported_unmeasured"] = t is None and "fever" in symptoms
     f["fever"] = "fever" in symptoms or (t is not None and t >= sustained)
     f["febrile_neutropenia"] = f["idsa_fever"] and (f["severe_neutropenia"] or f["expected_to_fall"])
@@ -377,6 +382,9 @@ def _facts(cbc: CBC, history: History, cls: Classification) -> tuple[dict[str, b
     elif f["idsa_fever"]:
         c["fever_text"] = (f"temperature {t:g} C for {hours:g} h ({sustained:g} C or more for "
                            f"at least {fever_th['sustained_hours']:g} h)")
+    elif f["fever_below_idsa"]:
+        c["fever_text"] = (f"temperature {t:g} C {c['held']} ({sustained:g} C or more, not yet the "
+                           "IDSA fever)")
     else:
         c["fever_text"] = ""
     if f["severe_neutropenia"]:

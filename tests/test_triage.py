@@ -113,10 +113,45 @@ def test_the_22_year_old_lists_every_red_flag():
     ],
 )
 def test_fever_boundaries(temperature, hours, expected):
-    """IDSA fever: one reading >= 38.3 C, or >= 38.0 C for at least an hour."""
+    """IDSA fever: one reading >= 38.3 C, or >= 38.0 C for at least an hour. Below it, 38.0 C or
+    more with an ANC below 0.5 is still an emergency (NICE CG151: above 38 C with an ANC of 0.5
+    or lower is neutropenic sepsis), under its own rule; below 38.0 C the well nadir is routine."""
     t = triage(LOW_ANC, History(temperature_c=temperature, fever_hours=hours, **NADIR))
     assert t.febrile_neutropenia is expected
-    assert (t.level == "emergency") is expected
+    assert t.level == ("emergency" if temperature >= 38.0 else "routine")
+    assert ("temperature_38_neutropenic" in t.rule_ids) is (temperature >= 38.0 and not expected)
+
+
+@pytest.mark.parametrize(
+    ("cbc", "days", "level"),
+    [
+        (CBC(1.0, neutrophils=0.3), 10, "emergency"),    # ANC below 0.5, nadir
+        (CBC(1.0, neutrophils=0.3), None, "emergency"),  # ANC below 0.5, no chemotherapy
+        (CBC(1.6, neutrophils=0.8), 10, "emergency"),    # expected to fall below 0.5
+        (CBC(1.6, neutrophils=0.8), 20, "urgent"),       # not expected to fall: a warning sign
+        (CBC(2.8, neutrophils=1.2), 10, "urgent"),       # 1.2 is not expected to fall below 0.5
+        (CBC(1.5), 10, "emergency"),                     # low WBC at the nadir, ANC unknown
+        (CBC(5.0), 10, "urgent"),                        # normal WBC at the nadir: a differential today
+    ],
+)
+def test_a_temperature_of_38_before_the_idsa_hour_with_neutropenia_is_an_emergency(cbc, days, level):
+    """38.1 C once is not yet the IDSA fever, but with an ANC below 0.5 (or expected to fall
+    below it, or a low white count at the nadir with no differential) the patient is not told
+    to wait the hour at home: the level agrees with the nadir advice ('38 C or more: the
+    emergency department at once')."""
+    t = triage(cbc, History(temperature_c=38.1, fever_hours=0.5, days_since_chemotherapy=days))
+    assert t.level == level and not t.febrile_neutropenia
+    well = triage(cbc, History(temperature_c=37.9, days_since_chemotherapy=days))
+    assert well.level != "emergency"
+
+
+def test_the_nadir_advice_and_the_level_at_38_agree():
+    """The routine advice of the expected nadir sends a patient with 38 C or more to the
+    emergency department; the triage of that patient at 38.0 C says the same."""
+    calm = triage(LOW_ANC, History(temperature_c=37.0, **NADIR))
+    assert calm.level == "routine" and "38 C or more" in calm.patient_advice
+    assert "emergency department" in calm.patient_advice
+    assert triage(LOW_ANC, History(temperature_c=38.0, **NADIR)).level == "emergency"
 
 
 @pytest.mark.parametrize(
@@ -396,9 +431,10 @@ def test_reported_fever_without_temperature_asks_for_a_measurement():
 
 
 def test_fever_below_the_sustained_time_says_recheck():
-    """38.0 C for under an hour is not yet IDSA fever, and the reasons say to measure again."""
+    """38.0 C for under an hour is not yet IDSA fever, and the reasons say to measure again (in
+    hospital: with an ANC below 0.5 it is an emergency all the same)."""
     t = triage(LOW_ANC, History(temperature_c=38.1, fever_hours=0.5, **NADIR))
-    assert not t.febrile_neutropenia and t.level == "urgent"
+    assert not t.febrile_neutropenia and t.level == "emergency"
     assert any("measure again within the hour" in r for r in t.reasons)
 
 
@@ -625,7 +661,9 @@ def test_a_fever_after_chemotherapy_with_a_low_white_count_and_no_differential_i
     assert triage(CBC(wbc), History(temperature_c=38.0, fever_hours=1.0,
                                     **NADIR)).level == "emergency"
     assert triage(CBC(wbc), History(temperature_c=38.0, fever_hours=0.5,
-                                    **NADIR)).level == "urgent"
+                                    **NADIR)).level == "emergency"  # not waited out at home
+    assert not triage(CBC(wbc), History(temperature_c=38.0, fever_hours=0.5,
+                                        **NADIR)).febrile_neutropenia
     assert triage(CBC(wbc), History(temperature_c=38.5,
                                     days_since_chemotherapy=20)).level == "urgent"
 

@@ -94,7 +94,9 @@ def level_hint() -> str:
     th, meaning = thresholds(), levels()
     anc = th["neutropenia"]["anc_below"]
     return (
-        f"Emergency ({meaning['emergency']}): febrile neutropenia; signs of sepsis or shock "
+        f"Emergency ({meaning['emergency']}): febrile neutropenia, or a temperature of "
+        f"{th['fever']['sustained_c']:.1f} C or more before the IDSA hour with an ANC below "
+        f"{anc:.1f} or expected to fall below it; signs of sepsis or shock "
         "with a low count (low blood pressure, confusion, difficulty breathing, a temperature "
         f"below {th['hypothermia']['below_c']:.1f} C); an ANC below {anc:.1f} with a sore throat, "
         "mouth ulcers or fever outside a chemotherapy nadir; bleeding with platelets below "
