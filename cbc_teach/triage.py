@@ -22,7 +22,7 @@ neutropenia for the population), ``anemia``, ``thrombocytopenia``, ``pancytopeni
 ``any_low_count``, ``anc_known``, ``anc_unknown``, ``severe_neutropenia`` (ANC below the IDSA
 0.5), ``expected_to_fall``, ``expected_nadir`` (chemotherapy within the nadir window),
 ``idsa_fever``, ``fever`` (reported, or 38.0 C or more), ``fever_measured`` (a measured
-38.0 C or more), ``fever_below_idsa``,
+38.0 C or more), ``fever_below_idsa``, ``rigors`` (chills or rigors),
 ``fever_reported_unmeasured``, ``febrile_neutropenia``, ``hypothermia``, ``sepsis_sign``,
 ``two_sepsis_signs``, ``warning_sign``, ``infection_sign``, ``agranulocytosis_symptom``,
 ``agranulocytosis_drug``, ``drug_neutropenia``, ``bleeding``, ``bruising``,
@@ -67,7 +67,8 @@ _DISCLAIMER = "This is education, not medical advice."
 _FACTS = frozenset({
     "low_white", "anemia", "thrombocytopenia", "pancytopenia", "any_low_count", "anc_known",
     "anc_unknown", "severe_neutropenia", "expected_to_fall", "expected_nadir", "idsa_fever",
-    "fever", "fever_measured", "fever_below_idsa", "fever_reported_unmeasured", "febrile_neutropenia",
+    "fever", "fever_measured", "fever_below_idsa", "fever_reported_unmeasured", "rigors",
+    "febrile_neutropenia",
     "hypothermia", "sepsis_sign", "two_sepsis_signs", "warning_sign", "infection_sign",
     "agranulocytosis_symptom", "agranulocytosis_drug", "drug_neutropenia", "bleeding",
     "bruising", "platelets_unknown", "severe_thrombocytopenia", "platelets_below_bleeding",
@@ -261,9 +262,9 @@ def triage(cbc: CBC, history: History | None = None, *, population: str = "adult
     ``"child"`` takes the age from the history; ``History(duffy_null=True)`` selects the
     Duffy-null intervals). The IDSA boundaries hold as written: a single 38.3 C qualifies,
     38.0 C needs ``fever_hours >= 1``; an ANC of exactly 0.5 is not below 0.5; day 14 after
-    chemotherapy is still "within 14 days". Below the IDSA fever, 38.0 C or more with an ANC
-    below 0.5 (or expected to fall below it) is an emergency all the same (NICE CG151), under
-    its own rule: the patient is not told to wait the hour at home.
+    chemotherapy is still "within 14 days". Below the IDSA fever, 38.0 C or more within the
+    nadir window with an ANC below 0.5 (or expected to fall below it) is an emergency all the
+    same (NICE CG151; CDC), under its own rule: the patient is not told to wait at home.
 
     >>> triage(CBC(1.5, neutrophils=0.8), History(temperature_c=38.0, fever_hours=1,
     ...        days_since_chemotherapy=10)).febrile_neutropenia
@@ -372,6 +373,7 @@ def _facts(cbc: CBC, history: History, cls: Classification) -> tuple[dict[str, b
     f["fever_measured"] = t is not None and t >= sustained
     f["fever_below_idsa"] = f["fever_measured"] and not f["idsa_fever"]
     f["fever_reported_unmeasured"] = t is None and "fever" in symptoms
+    f["rigors"] = "chills" in symptoms
     f["fever"] = "fever" in symptoms or (t is not None and t >= sustained)
     f["febrile_neutropenia"] = f["idsa_fever"] and (f["severe_neutropenia"] or f["expected_to_fall"])
     f["hypothermia"] = t is not None and t < th["hypothermia"]["below_c"]
@@ -383,8 +385,8 @@ def _facts(cbc: CBC, history: History, cls: Classification) -> tuple[dict[str, b
         c["fever_text"] = (f"temperature {t:g} C for {hours:g} h ({sustained:g} C or more for "
                            f"at least {fever_th['sustained_hours']:g} h)")
     elif f["fever_below_idsa"]:
-        c["fever_text"] = (f"temperature {t:g} C {c['held']} ({sustained:g} C or more, not yet the "
-                           "IDSA fever)")
+        c["fever_text"] = (f"temperature {t:g} C {c['held']}, {sustained:g} C or more but not yet "
+                           "the IDSA fever")
     else:
         c["fever_text"] = ""
     if f["severe_neutropenia"]:

@@ -145,6 +145,34 @@ def test_a_temperature_of_38_before_the_idsa_hour_with_neutropenia_is_an_emergen
     assert well.level != "emergency"
 
 
+def test_the_38_rule_is_for_chemotherapy_and_a_neutropenia_without_it_has_its_own_reason():
+    """NICE CG151 covers neutropenia from anticancer treatment: without chemotherapy the
+    38-degree rule does not fire; a severe neutropenia with a temperature of 38.1 C is an
+    emergency through the agranulocytosis rule, whose reason names the chemotherapy window."""
+    t = triage(LOW_ANC, History(temperature_c=38.1))
+    assert t.level == "emergency" and "temperature_38_neutropenic" not in t.rule_ids
+    assert t.rule_ids[0] == "agranulocytosis_with_symptoms"
+    assert "no chemotherapy in the last 14 days" in t.reasons[1]
+    late = triage(LOW_ANC, History(temperature_c=38.1, days_since_chemotherapy=20))
+    assert late.level == "emergency" and "no chemotherapy in the last 14 days" in late.reasons[1]
+
+
+@pytest.mark.parametrize(("cbc", "days", "level"), [
+    (CBC(1.0, neutrophils=0.3), 10, "emergency"),   # rigors at the nadir, no fever
+    (CBC(1.5), 10, "emergency"),                    # low WBC at the nadir, ANC unknown
+    (CBC(1.0, neutrophils=0.3), None, "urgent"),    # no chemotherapy: an infection sign
+    (CBC(1.0, neutrophils=0.3), 20, "urgent"),      # after the nadir window
+])
+def test_rigors_at_the_nadir_are_an_emergency(cbc, days, level):
+    """The nadir advice says shivering means the emergency department at once; the triage of a
+    shivering patient at the nadir, afebrile, says the same."""
+    t = triage(cbc, History(temperature_c=37.2, symptoms=["chills"], days_since_chemotherapy=days))
+    assert t.level == level
+    assert ("rigors_at_the_nadir" in t.rule_ids) is (level == "emergency")
+    calm = triage(cbc, History(temperature_c=37.2, days_since_chemotherapy=days))
+    assert calm.level != "emergency"
+
+
 def test_the_nadir_advice_and_the_level_at_38_agree():
     """The routine advice of the expected nadir sends a patient with 38 C or more to the
     emergency department; the triage of that patient at 38.0 C says the same."""

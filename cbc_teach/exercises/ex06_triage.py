@@ -34,11 +34,12 @@ def _draw(rng, kind: str) -> tuple[CBC, History, str]:
     medications: list[str] = []
     temp = fever_hours = None
     if kind == "febrile":
-        anc = round(float(rng.uniform(0.1, 0.95)), 2)
+        # up to 1.4 and up to day 20: some of them are "only" urgent (not expected to fall)
+        anc = round(float(rng.uniform(0.1, 1.4)), 2)
         temp = round(float(rng.choice([38.1, 38.2, 38.4, 38.6, 39.0])), 1)
         fever_hours = float(rng.choice([0.5, 2.0])) if temp < thresholds()["fever"]["single_reading_c"] else None
-        chemo = float(rng.integers(5, 13))
-        story = "On chemotherapy for breast cancer; feels shivery."
+        chemo = float(rng.integers(5, 21))
+        story = "On chemotherapy for breast cancer; feels hot."
     elif kind == "warning":
         anc = round(float(rng.uniform(0.6, 1.4)), 2)
         symptoms = [str(rng.choice(list(warning_signs()[1:])))]
@@ -95,8 +96,10 @@ def level_hint() -> str:
     anc = th["neutropenia"]["anc_below"]
     return (
         f"Emergency ({meaning['emergency']}): febrile neutropenia, or a temperature of "
-        f"{th['fever']['sustained_c']:.1f} C or more before the IDSA hour with an ANC below "
-        f"{anc:.1f} or expected to fall below it; signs of sepsis or shock "
+        f"{th['fever']['sustained_c']:.1f} C or more, even once (not yet the IDSA fever), within "
+        f"{th['neutropenia']['chemotherapy_within_days']:g} days of chemotherapy with an ANC below "
+        f"{anc:.1f}, or below {th['neutropenia']['expected_to_fall_anc_below']:.1f} (expected to "
+        "fall); signs of sepsis or shock "
         "with a low count (low blood pressure, confusion, difficulty breathing, a temperature "
         f"below {th['hypothermia']['below_c']:.1f} C); an ANC below {anc:.1f} with a sore throat, "
         "mouth ulcers or fever outside a chemotherapy nadir; bleeding with platelets below "
