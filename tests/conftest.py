@@ -63,6 +63,16 @@ def page(browser, request):
     context.close()
 
 
+@pytest.fixture(scope="module")
+def pool():
+    """Two grading worker processes (the grader's own default executor: spawned, warmed up),
+    shared by every grade() call of a test module."""
+    from cbc_teach.grading.api import _default_executor
+
+    with _default_executor(2) as executor:
+        yield executor
+
+
 @pytest.fixture
 def repo_root() -> pathlib.Path:
     """The repository's top folder."""

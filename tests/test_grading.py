@@ -8,11 +8,9 @@ and a 1 GB memory limit so that the endless loop and the memory hog end quickly.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import csv
 import hashlib
 import json
-import multiprocessing
 import pathlib
 
 import pytest
@@ -20,7 +18,6 @@ import pytest
 from cbc_teach.errors import GradingError
 from cbc_teach.exercises import definition
 from cbc_teach.grading import grade, load_exercise, read_roster, release, report
-from cbc_teach.grading.api import _warm_up
 from cbc_teach.grading.notebook import cell_role, cell_source, code_cells
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -33,14 +30,6 @@ AVAILABLE = [e for e in BUILT if (EXERCISES / f"{e}.ipynb").exists()]
 
 def _digests() -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(SUBMISSIONS.iterdir())}
-
-
-@pytest.fixture(scope="module")
-def pool():
-    """Two worker processes shared by every grade() call of this module."""
-    with cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"),
-                                initializer=_warm_up) as executor:
-        yield executor
 
 
 @pytest.fixture(scope="module")

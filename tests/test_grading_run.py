@@ -11,7 +11,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import csv
 import json
-import multiprocessing
 import os
 import pathlib
 import signal
@@ -24,7 +23,7 @@ import pytest
 from cbc_teach.errors import GradingError
 from cbc_teach.exercises import definition
 from cbc_teach.grading import api, grade, release, report
-from cbc_teach.grading.api import _warm_up, grade_submission, process_tree
+from cbc_teach.grading.api import grade_submission, process_tree
 from cbc_teach.grading.notebook import cell_role
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -36,14 +35,6 @@ FULL = definition(EXERCISE).max_points
 def _key_file(tmp_path_factory, monkeypatch):
     """The signing key of this module's runs, outside every output folder."""
     monkeypatch.setenv("CBC_TEACH_KEY_FILE", str(tmp_path_factory.getbasetemp() / "grading.key"))
-
-
-@pytest.fixture(scope="module")
-def pool():
-    """Two worker processes shared by this module's grade() calls."""
-    with cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"),
-                                initializer=_warm_up) as executor:
-        yield executor
 
 
 # --- submissions made here ---------------------------------------------------------------------

@@ -12,7 +12,6 @@ import ast
 import concurrent.futures as cf
 import importlib.util
 import json
-import multiprocessing
 import os
 import pathlib
 import secrets
@@ -35,7 +34,6 @@ from cbc_teach.exercises.contract import (
 from cbc_teach.exercises.model import judge
 from cbc_teach.grading import grade
 from cbc_teach.grading.answers import MAX_ANSWER_CHARS, ipython_python, read_answer
-from cbc_teach.grading.api import _warm_up
 from cbc_teach.grading.kernel import start_kernel
 from cbc_teach.grading.runner import _collect
 from cbc_teach.grading.sandbox import Sandbox, privileged, sandbox_problem
@@ -362,13 +360,6 @@ def test_two_tasks_in_threads_of_one_process(tmp_path):
 
 
 # --- submissions: attacks and honest formatting --------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def pool():
-    with cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"),
-                                initializer=_warm_up) as executor:
-        yield executor
 
 
 @pytest.fixture(scope="module")
